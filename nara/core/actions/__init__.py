@@ -1,0 +1,1 @@
+"""Writes that matter: keyword-only functions, one transaction each, audit trail included."""

@@ -1,0 +1,110 @@
+"""The audit trail: every change of domain data is recorded here by the action that makes it."""
+
+import hashlib
+import json
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+MASKED = "•••"
+
+
+def _canonical(event_fields):
+    return json.dumps(event_fields, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _event_hash(prev_hash, fields):
+    return hashlib.sha256((prev_hash + _canonical(fields)).encode()).hexdigest()
+
+
+def _hashed_fields(event):
+    return {
+        "id": event.id,
+        "created_at": event.created_at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "changes": event.changes,
+        "reason": event.reason,
+        "client_address": event.client_address,
+    }
+
+
+def field_changes(before, after, personal=()):
+    """Old → new for fields that differ; values of personal fields are masked."""
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            if name in personal:
+                old, new = MASKED if old else old, MASKED if new else new
+            changes[name] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _plain(value):
+    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
+        return value
+    return str(value)
+
+
+def record(*, actor, action, obj=None, changes=None, reason="", client_address=None):
+    """Append one audit event. Must run inside the transaction of the change it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the action's transaction")
+    head = _locked_head()
+    event = AuditEvent(
+        id=head.last_id + 1,
+        created_at=timezone.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=_actor_label(actor),
+        action=action,
+        object_type=obj.__class__.__name__ if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        changes=changes or {},
+        reason=reason,
+        client_address=client_address,
+        prev_hash=head.last_hash,
+    )
+    event.hash = _event_hash(event.prev_hash, _hashed_fields(event))
+    event.save(force_insert=True)
+    AuditHead.objects.filter(pk=head.pk).update(last_hash=event.hash, last_id=event.id)
+    return event
+
+
+def _locked_head():
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head, _ = AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+    return head
+
+
+def _actor_label(actor):
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return actor.get_username()
+
+
+def verify_chain(batch_size=5000):
+    """Walk the chain in id order. Returns (checked_count, first_broken_event_id or None, why)."""
+    prev_hash, expected_id, checked = GENESIS, 1, 0
+    events = AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size)
+    for event in events:
+        if event.id != expected_id:
+            return checked, expected_id, f"entry {expected_id} is missing (next is {event.id})"
+        if event.prev_hash != prev_hash:
+            return checked, event.id, f"entry {event.id} does not follow entry {event.id - 1}"
+        if _event_hash(prev_hash, _hashed_fields(event)) != event.hash:
+            return checked, event.id, f"entry {event.id} was changed after it was written"
+        prev_hash, expected_id, checked = event.hash, expected_id + 1, checked + 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head and (head.last_id != checked or head.last_hash != prev_hash):
+        return checked, checked + 1, f"entries after {checked} were removed"
+    return checked, None, ""

@@ -1,0 +1,496 @@
+"""The fictional example municipality: areas, three social centres, four bases, services, staff.
+
+Everything is derived from the seed (and today's date for the holiday calendar), so two runs
+with the same seed on the same day give the same municipality.
+"""
+
+import datetime as dt
+import math
+import random
+
+from django.contrib.auth import get_user_model
+from i18nfield.strings import LazyI18nString
+
+from nara.core.actions.areas import AreaMapping, do_import_areas, do_import_postcodes
+from nara.core.actions.centers import do_create, do_set_catchment
+from nara.core.content_defaults import DEFAULT_MYTHS
+from nara.core.demo_geo import CENTRE_E, CENTRE_N, district_polygons, point_wgs84, to_wgs84_geojson
+from nara.core.models import (
+    Area,
+    Center,
+    Municipality,
+    MythFact,
+    Schedule,
+    ScheduleException,
+    Service,
+    StaffMember,
+)
+from nara.core.queries import local_now
+
+ACTOR = "demo_data"
+DEMO_LOGINS = [
+    ("admin", "demo-admin-pass-2026", "administrator"),
+    ("anna", "demo-anna-pass-2026", "social worker (all centres)"),
+]
+# Feature property → indicator name.
+INDICATORS = {
+    "income_ksek": "income",
+    "income_support_pct": "income_support",
+    "neet_pct": "neet",
+    "child_poverty_pct": "child_poverty",
+    "police_vulnerable": "police_vulnerable",
+}
+
+
+def build_demo(*, seed):
+    rng = random.Random(seed)
+    municipality = Municipality.objects.create(code="9999", name="Exempelstad", is_example=True)
+    districts = district_polygons(seed)
+    hotspots = rng.sample(range(len(districts)), 3)
+    needs = _need_scores(districts, hotspots, rng)
+    collection = _feature_collection(districts, needs, rng)
+    mapping = AreaMapping(
+        code="code",
+        name="name",
+        kind=Area.Kind.DISTRICT,
+        population="pop",
+        population_0_17="pop_0_17",
+        indicators=INDICATORS,
+        indicator_year=2025,
+        indicator_source="Fictional example data",
+    )
+    do_import_areas(actor=ACTOR, municipality=municipality, collection=collection, mapping=mapping)
+    areas = {a.code: a for a in municipality.areas.all()}
+    do_import_postcodes(actor=ACTOR, municipality=municipality, lines=_postcode_lines(areas))
+    centres = _social_centres(municipality, areas, districts, needs, rng)
+    bases = _bases(municipality, areas, districts)
+    _services(municipality, centres, bases)
+    _staff(centres + bases, rng)
+    for center in centres + bases:
+        _schedules(center)
+    _myths()
+    _users()
+    return (
+        f"Created the example municipality {municipality.name}: {len(areas)} areas, "
+        f"{len(centres)} social centres, {len(bases)} bases."
+    )
+
+
+def _need_scores(districts, hotspots, rng):
+    scores = []
+    for _name, polygon, _dist in districts:
+        nearest = min(polygon.centroid.distance(districts[h][1].centroid) for h in hotspots)
+        scores.append(math.exp(-nearest / 1800) + 0.15 * rng.random())
+    return scores
+
+
+def _feature_collection(districts, needs, rng):
+    features = []
+    for index, ((name, polygon, _dist), need) in enumerate(zip(districts, needs, strict=True)):
+        pop = rng.randint(900, 3200)
+        props = {
+            "code": f"9999X{index + 1:03d}",
+            "name": name,
+            "pop": pop,
+            "pop_0_17": round(pop * (0.17 + 0.12 * need)),
+            "income_ksek": round(340 - 160 * need + rng.uniform(-15, 15), 1),
+            "income_support_pct": round(1 + 11 * need + rng.uniform(0, 1.5), 1),
+            "neet_pct": round(3 + 9 * need + rng.uniform(0, 2), 1),
+            "child_poverty_pct": round(4 + 30 * need + rng.uniform(0, 3), 1),
+            "police_vulnerable": 2 if need > 0.9 else (1 if need > 0.7 else 0),
+        }
+        geometry = to_wgs84_geojson(polygon)
+        features.append({"type": "Feature", "properties": props, "geometry": geometry})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _postcode_lines(areas):
+    lines = ["postcode,area_code"]
+    for index, code in enumerate(sorted(areas)):
+        for suffix in range(2):
+            lines.append(f"{360 + index // 10}{index % 10}{suffix},{code}")
+    return lines
+
+
+def _i18n(sv, en):
+    return LazyI18nString({"sv": sv, "en": en})
+
+
+def _social_centres(municipality, areas, districts, needs, rng):
+    """Three social centres in the neediest districts, as in Halmstad's Andersberg model."""
+    ranked = sorted(range(len(districts)), key=lambda i: -needs[i])
+    hosts, taken = [], set()
+    for i in ranked:
+        if all(not districts[i][1].touches(districts[h][1]) for h in hosts):
+            hosts.append(i)
+        if len(hosts) == 3:
+            break
+    co_locations = [
+        ("citizen_service", "Medborgarservice {name}"),
+        ("school", "{name}skolan"),
+        ("citizen_service", "Medborgarservice {name}"),
+    ]
+    centres = []
+    for host, (kind, co_name) in zip(hosts, co_locations, strict=True):
+        name, polygon, _dist = districts[host]
+        lon, lat = point_wgs84(polygon.representative_point())
+        centre = do_create(
+            actor=ACTOR,
+            model=Center,
+            fields={
+                "municipality": municipality,
+                "slug": _slug(name),
+                "name": f"Socialt center {name}",
+                "kind": Center.Kind.CENTRE,
+                "neutral_display_name": f"Mötesplats {name}",
+                "street_address": f"{name}storget {rng.randint(1, 20)}",
+                "postal_code": "360 00",
+                "city": "Exempelstad",
+                "lon": lon,
+                "lat": lat,
+                "co_location": kind,
+                "co_location_name": co_name.format(name=name),
+                "phone": f"0470-{rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+                "email": f"{_slug(name)}@exempelstad.example",
+                "languages": ["sv", "en", "ar", "so", "fa", "ti"][: 3 + len(centres)],
+                "accessibility": _i18n(
+                    "Entré i markplan, hiss och tillgänglig toalett.",
+                    "Step-free entrance, lift and accessible toilet.",
+                ),
+                "directions": _i18n(
+                    f"Buss 3 och 7 till hållplats {name}storget.",
+                    f"Bus 3 or 7 to the stop {name}storget.",
+                ),
+            },
+        )
+        catchment = [a for a in districts if a[1].touches(polygon) or a[1] is polygon]
+        codes = [_code(districts, d) for d in catchment if _code(districts, d) not in taken]
+        taken.update(codes)
+        do_set_catchment(actor=ACTOR, center=centre, areas=[areas[c] for c in codes])
+        centres.append(centre)
+    return centres
+
+
+def _bases(municipality, areas, districts):
+    """North, south, east and west bases that together cover every area, as in Linköping."""
+    quadrants = {"norr": [], "syd": [], "ost": [], "vast": []}
+    for district in districts:
+        c = district[1].centroid
+        angle = math.degrees(math.atan2(c.y - CENTRE_N, c.x - CENTRE_E)) % 360
+        key = (
+            "ost"
+            if angle < 45 or angle >= 315
+            else "norr"
+            if angle < 135
+            else ("vast" if angle < 225 else "syd")
+        )
+        quadrants[key].append(district)
+    labels = {
+        "norr": ("Norr", "North"),
+        "syd": ("Syd", "South"),
+        "ost": ("Öst", "East"),
+        "vast": ("Väst", "West"),
+    }
+    bases = []
+    for key, members in quadrants.items():
+        sv, _en = labels[key]
+        hub = min(members, key=lambda d: d[2])  # the district nearest the town centre
+        lon, lat = point_wgs84(hub[1].representative_point())
+        base = do_create(
+            actor=ACTOR,
+            model=Center,
+            fields={
+                "municipality": municipality,
+                "slug": f"bas-{key}",
+                "name": f"Bas {sv}",
+                "kind": Center.Kind.BASE,
+                "neutral_display_name": f"Kontor {sv}",
+                "street_address": f"{hub[0]}vägen 2",
+                "postal_code": "360 10",
+                "city": "Exempelstad",
+                "lon": lon,
+                "lat": lat,
+                "co_location": "library",
+                "co_location_name": f"Biblioteket {hub[0]}",
+                "phone": "0470-41 00 00",
+                "email": f"bas-{key}@exempelstad.example",
+                "languages": ["sv", "en", "ar"],
+            },
+        )
+        do_set_catchment(
+            actor=ACTOR, center=base, areas=[areas[_code(districts, d)] for d in members]
+        )
+        bases.append(base)
+    return bases
+
+
+def _code(districts, district):
+    return f"9999X{districts.index(district) + 1:03d}"
+
+
+def _slug(name):
+    return name.lower().replace("å", "a").replace("ä", "a").replace("ö", "o").replace(" ", "-")
+
+
+SERVICES = [
+    (
+        "samtal",
+        "parenting",
+        "Stödsamtal för föräldrar",
+        "Support talks for parents",
+        "Samtal om det som känns svårt i föräldraskapet, ensam eller tillsammans.",
+        "Talks about what feels hard as a parent, alone or together.",
+        False,
+        "no_identity",
+    ),
+    (
+        "foraldragrupp",
+        "parenting",
+        "Föräldragrupp",
+        "Parenting group",
+        "En kurs i sex träffar för föräldrar till barn 3–12 år.",
+        "A six-session course for parents of children aged 3–12.",
+        False,
+        "counts_only",
+    ),
+    (
+        "skolnarvaro",
+        "school-absence",
+        "Stöd vid skolfrånvaro",
+        "Support with school absence",
+        "Vi hjälper barn och föräldrar tillbaka till skolan, tillsammans med skolan.",
+        "We help children and parents back to school, together with the school.",
+        False,
+        "no_identity",
+    ),
+    (
+        "budget",
+        "money",
+        "Budget- och skuldrådgivning",
+        "Budget and debt advice",
+        "Hjälp med budget, skulder och räkningar.",
+        "Help with budget, debts and bills.",
+        False,
+        "counts_only",
+    ),
+    (
+        "boende",
+        "housing",
+        "Råd vid hyresskuld",
+        "Advice on rent arrears",
+        "Tidiga råd när hyran inte räcker.",
+        "Early advice when the rent is hard to pay.",
+        False,
+        "no_identity",
+    ),
+    (
+        "unga",
+        "youth-crime",
+        "Stöd till unga och familjer",
+        "Support for young people and families",
+        "Samtal och aktiviteter för unga som riskerar att dras in i kriminalitet.",
+        "Talks and activities for young people at risk of being drawn into crime.",
+        True,
+        "full",
+    ),
+    (
+        "vald",
+        "violence",
+        "Stöd vid våld i nära relationer",
+        "Support for violence in relationships",
+        "Samtal och skydd för dig som utsätts för våld eller hot.",
+        "Talks and protection for you if you are subjected to violence or threats.",
+        True,
+        "full",
+    ),
+    (
+        "missbruk",
+        "alcohol-drugs",
+        "Samtal om alkohol och droger",
+        "Talks about alcohol and drugs",
+        "Råd för dig och dina anhöriga.",
+        "Advice for you and your relatives.",
+        False,
+        "no_identity",
+    ),
+    (
+        "motesplats",
+        "loneliness",
+        "Öppen mötesplats",
+        "Open meeting place",
+        "Kom och fika, träffa andra och få tips om aktiviteter.",
+        "Come for a coffee, meet others and get tips on activities.",
+        False,
+        "counts_only",
+    ),
+]
+
+
+def _services(municipality, centres, bases):
+    for n, (slug, topic, sv, en, dsv, den, assessed, level) in enumerate(SERVICES):
+        do_create(
+            actor=ACTOR,
+            model=Service,
+            fields={
+                "municipality": municipality,
+                "slug": slug,
+                "topic": topic,
+                "name": _i18n(sv, en),
+                "description": _i18n(dsv, den),
+                "target_group": _i18n(
+                    "Barn, unga och föräldrar", "Children, young people, parents"
+                ),
+                "needs_assessed": assessed,
+                "decision_reference": f"SN 2025/{101 + n} § {40 + n}",
+                "decision_date": dt.date(2025, 3, 18),
+                "decision_conditions": ""
+                if assessed
+                else "Ges utan individuell behovsprövning enligt 4 kap. 2 a § SoL.",
+                "documentation_level": level,
+            },
+            m2m={"centers": centres + (bases if assessed else bases[:2])},
+        )
+
+
+STAFF_NAMES = [
+    "Amina",
+    "Johan",
+    "Sara",
+    "Yusuf",
+    "Lena",
+    "Hodan",
+    "Erik",
+    "Maryam",
+    "Daniel",
+    "Selam",
+    "Karin",
+    "Ali",
+    "Fatima",
+    "Per",
+    "Nour",
+    "Elin",
+]
+ROLES = [
+    ("Socialsekreterare", "Social worker"),
+    ("Familjebehandlare", "Family therapist"),
+    ("Fältassistent", "Outreach worker"),
+]
+STAFF_LANGUAGES = [["sv", "en"], ["sv", "ar"], ["sv", "so"], ["sv", "fa"], ["sv", "ti"]]
+
+
+def _staff(centers, rng):
+    names = iter(rng.sample(STAFF_NAMES, len(STAFF_NAMES)))
+    for index, center in enumerate(centers):
+        for slot in range(3 if center.kind == Center.Kind.CENTRE else 2):
+            sv, en = ROLES[slot % len(ROLES)]
+            do_create(
+                actor=ACTOR,
+                model=StaffMember,
+                fields={
+                    "first_name": next(names, f"Kim {index}{slot}"),
+                    "role_title": _i18n(sv, en),
+                    "languages": STAFF_LANGUAGES[(index + slot) % len(STAFF_LANGUAGES)],
+                    "order": slot,
+                },
+                m2m={"centers": [center]},
+            )
+
+
+def _schedules(center):
+    today = local_now().date()
+    start = today - dt.timedelta(days=today.weekday() + 7)
+    rules = [
+        ("opening", "MO,TU,WE,TH", "09:00", "16:00", None),
+        ("opening", "FR", "09:00", "12:00", None),
+    ]
+    if center.kind == Center.Kind.CENTRE:
+        rules += [
+            ("dropin", "TU", "13:00", "15:30", _i18n("Öppet hus", "Open house")),
+            ("dropin", "TH", "17:00", "19:00", _i18n("Ungdomskväll", "Youth evening")),
+        ]
+    else:
+        rules.append(("dropin", "WE", "13:00", "15:00", _i18n("Drop-in", "Drop-in")))
+    for kind, byday, opens, closes, title in rules:
+        do_create(
+            actor=ACTOR,
+            model=Schedule,
+            fields={
+                "center": center,
+                "kind": kind,
+                "byday": byday,
+                "title": title,
+                "opens_at": dt.time.fromisoformat(opens),
+                "closes_at": dt.time.fromisoformat(closes),
+                "valid_from": start,
+            },
+        )
+    do_create(
+        actor=ACTOR,
+        model=Schedule,
+        fields={
+            "center": center,
+            "kind": "dropin",
+            "freq": "MONTHLY",
+            "byday": "1WE",
+            "title": _i18n("Språkcafé", "Language café"),
+            "valid_from": start,
+            "opens_at": dt.time(16, 0),
+            "closes_at": dt.time(18, 0),
+        },
+    )
+    for date, sv, en in _closures(today):
+        do_create(
+            actor=ACTOR,
+            model=ScheduleException,
+            fields={
+                "center": center,
+                "date": date,
+                "closed": True,
+                "reason": _i18n(sv, en),
+            },
+        )
+
+
+def _closures(today):
+    holidays = [
+        ((12, 24), "Julafton", "Christmas Eve"),
+        ((12, 25), "Juldagen", "Christmas Day"),
+        ((12, 26), "Annandag jul", "Boxing Day"),
+        ((12, 31), "Nyårsafton", "New Year's Eve"),
+        ((1, 1), "Nyårsdagen", "New Year's Day"),
+        ((1, 6), "Trettondedag jul", "Epiphany"),
+        ((5, 1), "Första maj", "May Day"),
+        ((6, 6), "Nationaldagen", "National Day"),
+    ]
+    days = []
+    for year in (today.year, today.year + 1):
+        days += [(dt.date(year, m, d), sv, en) for (m, d), sv, en in holidays]
+    staff_day = today + dt.timedelta(days=2)
+    days.append((staff_day, "Personaldag", "Staff training day"))
+    unique = {}
+    for date, sv, en in days:
+        unique.setdefault(date, (sv, en))
+    return [(d, sv, en) for d, (sv, en) in sorted(unique.items()) if d >= today]
+
+
+def _myths():
+    for order, (myth, fact) in enumerate(DEFAULT_MYTHS):
+        do_create(
+            actor=ACTOR,
+            model=MythFact,
+            fields={
+                "myth": LazyI18nString.from_gettext(myth),
+                "fact": LazyI18nString.from_gettext(fact),
+                "order": order,
+            },
+        )
+
+
+def _users():
+    User = get_user_model()
+    for username, password, role in DEMO_LOGINS:
+        user, _created = User.objects.get_or_create(username=username)
+        user.is_staff = True
+        user.is_superuser = role == "administrator"
+        user.set_password(password)
+        user.save()

@@ -1,0 +1,30 @@
+"""Generate the fictional example municipality used by `make demo` and the browser tests."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from nara.core.demo import DEMO_LOGINS, build_demo
+from nara.core.models import Municipality
+
+
+class Command(BaseCommand):
+    help = "Create a fictional, clearly labelled example municipality (deterministic from --seed)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--reset", action="store_true", help="Delete the example municipality and rebuild it."
+        )
+
+    def handle(self, *args, seed, reset, **options):
+        existing = Municipality.objects.filter(is_example=True)
+        if existing.exists() and not reset:
+            self.stdout.write("The example municipality already exists (use --reset to rebuild).")
+        else:
+            with transaction.atomic():
+                existing.delete()
+                summary = build_demo(seed=seed)
+            self.stdout.write(self.style.SUCCESS(summary))
+        self.stdout.write("\nStaff logins for the demo (fictional accounts):")
+        for username, password, role in DEMO_LOGINS:
+            self.stdout.write(f"  {role:<28} {username:<16} {password}")

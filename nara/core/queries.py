@@ -1,0 +1,82 @@
+"""Read-side helpers shared by the public site, the workspace and the API."""
+
+import datetime as dt
+
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+
+from nara.lib import calendar
+from nara.lib.geometry import contains, distance_m
+
+from .models import Area, CatchmentMembership, Center, PostcodeArea
+
+LAYER_ORDER = Case(
+    When(layer=CatchmentMembership.Layer.CENTRES, then=Value(0)),
+    When(layer=CatchmentMembership.Layer.BASES, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def area_at_point(lon, lat):
+    """The area containing the point, found by bounding box in the database, then exactly."""
+    candidates = Area.objects.filter(
+        min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
+    ).only("id", "name", "code", "geometry", "municipality_id")
+    for area in candidates:
+        if contains(area.geometry, lon, lat):
+            return area
+    return None
+
+
+def area_for_postcode(postcode):
+    match = PostcodeArea.objects.select_related("area").filter(postcode=postcode).first()
+    return match.area if match else None
+
+
+def areas_matching(text, limit=20):
+    text = " ".join(text.split())
+    if not text:
+        return []
+    exact = list(Area.objects.filter(name__iexact=text)[:limit]) or list(
+        Area.objects.filter(code__iexact=text)[:limit]
+    )
+    return exact or list(Area.objects.filter(name__icontains=text)[:limit])
+
+
+def centers_serving(area):
+    """Published centres whose catchment includes the area: social centres first, then bases."""
+    memberships = (
+        CatchmentMembership.objects.filter(area=area, center__is_published=True)
+        .select_related("center")
+        .order_by(LAYER_ORDER, "center__name")
+    )
+    return [m.center for m in memberships]
+
+
+def nearest_center(lon, lat, exclude=()):
+    centers = Center.objects.filter(is_published=True).exclude(pk__in=[c.pk for c in exclude])
+    ranked = sorted(centers, key=lambda c: distance_m(lon, lat, c.lon, c.lat))
+    if not ranked:
+        return None, None
+    return ranked[0], distance_m(lon, lat, ranked[0].lon, ranked[0].lat)
+
+
+def local_now():
+    return timezone.localtime().replace(tzinfo=None)
+
+
+def center_week(center, start=None, days=7):
+    start = start or local_now().date()
+    return calendar.expand(
+        center.schedules.all(),
+        center.exceptions.filter(date__gte=start, date__lt=start + dt.timedelta(days=days)),
+        start,
+        days,
+    )
+
+
+def center_status(center, now=None):
+    """(is_open, closes_at, next_opening) looking up to five weeks ahead."""
+    now = now or local_now()
+    return calendar.status_at(center_week(center, now.date(), days=35), now)

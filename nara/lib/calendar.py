@@ -1,0 +1,136 @@
+"""Expand HSDS-style recurring schedules (iCal RRULE parts) with day exceptions. No Django."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from dateutil import rrule
+
+FREQS = {"WEEKLY": rrule.WEEKLY, "MONTHLY": rrule.MONTHLY}
+WEEKDAYS = {
+    "MO": rrule.MO,
+    "TU": rrule.TU,
+    "WE": rrule.WE,
+    "TH": rrule.TH,
+    "FR": rrule.FR,
+    "SA": rrule.SA,
+    "SU": rrule.SU,
+}
+
+
+class ScheduleRuleError(ValueError):
+    pass
+
+
+@dataclass
+class Slot:
+    kind: str  # "opening" or "dropin"
+    opens_at: dt.time
+    closes_at: dt.time
+    title: str = ""
+
+
+@dataclass
+class Day:
+    date: dt.date
+    slots: list = field(default_factory=list)
+    exception_reason: str = ""
+    closed_by_exception: bool = False
+
+    @property
+    def opening(self):
+        return [s for s in self.slots if s.kind == "opening"]
+
+    @property
+    def dropins(self):
+        return [s for s in self.slots if s.kind == "dropin"]
+
+
+def parse_byday(byday):
+    """'MO,WE' or '1TU,-1FR' → dateutil weekday objects; raises ScheduleRuleError."""
+    days = []
+    for token in filter(None, (t.strip().upper() for t in byday.split(","))):
+        code, ordinal = token[-2:], token[:-2]
+        if code not in WEEKDAYS:
+            raise ScheduleRuleError(f"unknown weekday {token!r}")
+        try:
+            days.append(WEEKDAYS[code](int(ordinal)) if ordinal else WEEKDAYS[code])
+        except ValueError as exc:
+            raise ScheduleRuleError(f"unknown weekday {token!r}") from exc
+    return days
+
+
+def parse_bymonthday(bymonthday):
+    try:
+        days = [int(t) for t in bymonthday.split(",") if t.strip()]
+    except ValueError as exc:
+        raise ScheduleRuleError(f"days of month must be numbers: {bymonthday!r}") from exc
+    if any(not 1 <= abs(d) <= 31 for d in days):
+        raise ScheduleRuleError(f"days of month must be 1–31: {bymonthday!r}")
+    return days
+
+
+def rule_dates(schedule, start, end):
+    """Dates in [start, end] on which a schedule occurs."""
+    first = max(start, schedule.valid_from)
+    last = min(end, schedule.valid_to) if schedule.valid_to else end
+    if first > last:
+        return []
+    kwargs = {
+        "dtstart": dt.datetime.combine(schedule.valid_from, dt.time()),
+        "until": dt.datetime.combine(last, dt.time()),
+        "interval": schedule.interval,
+    }
+    if schedule.byday:
+        kwargs["byweekday"] = parse_byday(schedule.byday)
+    if schedule.bymonthday:
+        kwargs["bymonthday"] = parse_bymonthday(schedule.bymonthday)
+    occurrences = rrule.rrule(FREQS[schedule.freq], **kwargs)
+    return [
+        d.date()
+        for d in occurrences.between(
+            dt.datetime.combine(first, dt.time()), kwargs["until"], inc=True
+        )
+    ]
+
+
+def expand(schedules, exceptions, start, days):
+    """Day-by-day plan for `days` days from `start`, exceptions applied."""
+    end = start + dt.timedelta(days=days - 1)
+    plan = {start + dt.timedelta(days=i): Day(start + dt.timedelta(days=i)) for i in range(days)}
+    for schedule in schedules:
+        for date in rule_dates(schedule, start, end):
+            plan[date].slots.append(
+                Slot(
+                    schedule.kind, schedule.opens_at, schedule.closes_at, str(schedule.title or "")
+                )
+            )
+    for exception in exceptions:
+        day = plan.get(exception.date)
+        if day is not None:
+            _apply_exception(day, exception)
+    for day in plan.values():
+        day.slots.sort(key=lambda s: (s.opens_at, s.kind))
+    return [plan[d] for d in sorted(plan)]
+
+
+def _apply_exception(day, exception):
+    day.exception_reason = str(exception.reason or "")
+    if exception.closed or not (exception.opens_at and exception.closes_at):
+        day.slots, day.closed_by_exception = [], True
+        return
+    opens, closes = exception.opens_at, exception.closes_at
+    dropins = [s for s in day.dropins if s.opens_at >= opens and s.closes_at <= closes]
+    day.slots = [Slot("opening", opens, closes)] + dropins
+
+
+def status_at(plan, now):
+    """(is_open, closes_at or None, next_opening datetime or None) for a naive local `now`."""
+    for day in plan:
+        for slot in day.opening:
+            opens = dt.datetime.combine(day.date, slot.opens_at)
+            closes = dt.datetime.combine(day.date, slot.closes_at)
+            if opens <= now < closes:
+                return True, closes, None
+            if opens > now:
+                return False, None, opens
+    return False, None, None

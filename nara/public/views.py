@@ -1,0 +1,211 @@
+"""Resident-facing pages. Plain function views; everything works without JavaScript."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from nara.core import queries
+from nara.core.actions.content import do_submit_feedback
+from nara.core.models import Area, Center, MythFact, Service
+from nara.lib.languages import language_names
+from nara.lib.topics import SENSITIVE_TOPICS, TOPIC_TITLES, TOPICS
+
+from . import maps
+from .forms import FeedbackForm, FindForm, LocationForm
+from .topic_content import TOPIC_TEXTS
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def choose_language(request, code):
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def home(request):
+    return render(request, "public/home.html", _find_context(FindForm()))
+
+
+def _find_context(form, **extra):
+    return {"form": form, "area_names": Area.objects.values_list("name", flat=True), **extra}
+
+
+@require_GET
+def find(request):
+    if "area" in request.GET:
+        area = Area.objects.filter(code=request.GET["area"]).first()
+        if area is None:
+            return _find_again(request, FindForm(), _("We could not find that area."))
+        return _area_result(request, area)
+    form = FindForm(request.GET)
+    if not form.is_valid():
+        return render(request, "public/home.html", _find_context(form), status=400)
+    if form.cleaned_data["postcode"]:
+        area = queries.area_for_postcode(form.cleaned_data["postcode"])
+        if area is None:
+            message = _(
+                "We do not know the postcode %(postcode)s. Check the number, or choose your area."
+            ) % {"postcode": request.GET.get("postcode", "").strip()[:10]}
+            return _find_again(request, form, message)
+        return _area_result(request, area)
+    matches = queries.areas_matching(form.cleaned_data["q"])
+    if len(matches) == 1:
+        return _area_result(request, matches[0])
+    if not matches:
+        return _find_again(request, form, _("We found no area with that name. Try another."))
+    return render(request, "public/area_choices.html", {"areas": matches})
+
+
+def _find_again(request, form, message):
+    return render(request, "public/home.html", _find_context(form, find_error=message), status=404)
+
+
+@require_POST
+def find_by_location(request):
+    form = LocationForm(request.POST)
+    if not form.is_valid():
+        return _find_again(request, FindForm(), _("Your position could not be read."))
+    lat, lon = form.cleaned_data["lat"], form.cleaned_data["lon"]
+    area = queries.area_at_point(lon, lat)
+    if area is None:
+        message = _("Your position is outside the areas we serve. Choose your area instead.")
+        return _find_again(request, FindForm(), message)
+    return _area_result(request, area)
+
+
+def _area_result(request, area):
+    centers = queries.centers_serving(area)
+    nearest, distance = (None, None)
+    if not centers:
+        nearest, distance = queries.nearest_center(area.centroid_lon, area.centroid_lat)
+    statuses = [(c, queries.center_status(c)) for c in centers]
+    return render(
+        request,
+        "public/find_result.html",
+        {"area": area, "statuses": statuses, "nearest": nearest, "distance_km": _km(distance)},
+    )
+
+
+def _km(metres):
+    return None if metres is None else round(metres / 1000, 1)
+
+
+def area_list(request):
+    return render(request, "public/area_list.html", {"areas": Area.objects.only("code", "name")})
+
+
+def center_list(request):
+    centers = Center.objects.filter(is_published=True)
+    return render(request, "public/center_list.html", {"centers": centers})
+
+
+def center_detail(request, slug):
+    center = get_object_or_404(Center, slug=slug, is_published=True)
+    now = queries.local_now()
+    week = queries.center_week(center, now.date())
+    services = list(center.services.all())
+    context = {
+        "center": center,
+        "status": queries.center_status(center, now),
+        "week": week,
+        "today": now.date(),
+        "staff": center.staff.all(),
+        "languages": language_names(center.languages),
+        "services": services,
+        "documentation_levels": sorted({s.documentation_level for s in services}),
+        "catchment_areas": Area.objects.filter(catchments__center=center).only("code", "name"),
+    }
+    return render(request, "public/center_detail.html", context)
+
+
+def center_map(request, slug):
+    center = get_object_or_404(Center, slug=slug, is_published=True)
+    svg = maps.catchment_svg(center)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def topic_list(request):
+    return render(request, "public/topic_list.html", {"topics": TOPICS})
+
+
+def topic_detail(request, slug):
+    if slug not in TOPIC_TITLES:
+        raise Http404
+    services = Service.objects.filter(topic=slug).prefetch_related("centers")
+    centers = Center.objects.filter(services__topic=slug, is_published=True).distinct()
+    context = {
+        "slug": slug,
+        "title": TOPIC_TITLES[slug],
+        "text": TOPIC_TEXTS[slug],
+        "services": services,
+        "centers": centers,
+        "sensitive": slug in SENSITIVE_TOPICS,
+    }
+    return render(request, "public/topic_detail.html", context)
+
+
+def myths(request):
+    items = MythFact.objects.filter(is_published=True)
+    return render(request, "public/myths.html", {"items": items})
+
+
+@require_POST
+def feedback(request):
+    form = FeedbackForm(request.POST)
+    back = request.POST.get("path", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
+        back = f"/{get_language()}/"
+    if not form.is_valid():
+        messages.error(request, _("Choose yes or no before you send."))
+        return redirect(back + "#feedback")
+    if _feedback_limit_reached(request):
+        messages.error(request, _("Thank you. We have received many answers; try again later."))
+        return redirect(back + "#feedback")
+    do_submit_feedback(
+        path=back,
+        language=get_language(),
+        helpful=form.cleaned_data["helpful"],
+        comment=form.cleaned_data["comment"],
+    )
+    messages.success(request, _("Thank you for your answer."))
+    return redirect(back + "#feedback")
+
+
+def _feedback_limit_reached(request):
+    # The address is hashed with the secret key and kept an hour only, never stored with answers.
+    address = request.META.get("REMOTE_ADDR", "")
+    key = "feedback:" + hashlib.sha256((settings.SECRET_KEY + address).encode()).hexdigest()
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > settings.NARA_FEEDBACK_PER_HOUR

@@ -1,0 +1,174 @@
+"""Nära settings: one module, everything configurable from the environment.
+
+Secrets may be given directly (NARA_SECRET_KEY) or as a file path (NARA_SECRET_KEY_FILE), the
+usual way container platforms and systemd credentials hand them over.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+import django.conf.locale
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name, default=None):
+    file_path = os.environ.get(f"{name}_FILE")
+    if file_path:
+        return Path(file_path).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    return env(name, str(default)).lower() in ("1", "true", "yes", "on")
+
+
+DEBUG = env_bool("NARA_DEBUG", False)
+SECRET_KEY = env("NARA_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG and not env_bool("NARA_INSECURE_DEV_KEY", True):
+        raise ImproperlyConfigured("Set NARA_SECRET_KEY (or NARA_SECRET_KEY_FILE).")
+    SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - replaced in production
+
+ALLOWED_HOSTS = [h for h in env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in env("NARA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "nara.core",
+    "nara.public",
+    "nara.workspace",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "nara.public.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "nara.urls"
+WSGI_APPLICATION = "nara.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "nara.public.context.site",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'nara.sqlite3'}"), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL and a busy timeout let the web process and background workers share the file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "nara_cache",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Languages: Swedish first. Somali and Tigrinya are not in Django's own table, so they are added.
+django.conf.locale.LANG_INFO.update(
+    {
+        "so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"},
+        "ti": {"bidi": False, "code": "ti", "name": "Tigrinya", "name_local": "ትግርኛ"},
+        "fa": {"bidi": True, "code": "fa", "name": "Dari", "name_local": "دری"},
+    }
+)
+LANGUAGE_CODE = "sv"
+LANGUAGES = [
+    ("sv", "Svenska"),
+    ("en", "English"),
+    ("ar", "العربية"),
+    ("so", "Soomaali"),
+    ("fa", "دری"),
+    ("ti", "ትግርኛ"),
+]
+STAFF_LANGUAGES = ("sv", "en")
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "nara_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = "Europe/Stockholm"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env("NARA_MEDIA_ROOT", str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("NARA_MANIFEST_STATIC", not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_MAX_AGE = 3600
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("NARA_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+
+# Where the quick-exit button sends a resident: a neutral, commonly visited page.
+NARA_QUICK_EXIT_URL = env("NARA_QUICK_EXIT_URL", "https://www.smhi.se/")
+# "Did this help?" answers allowed per client address and hour.
+NARA_FEEDBACK_PER_HOUR = int(env("NARA_FEEDBACK_PER_HOUR", "20"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("NARA_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+from django.views.static import serve
+
+from nara.public import views as public_views
+
+urlpatterns = [
+    path("healthz", public_views.healthz, name="healthz"),
+    path("language/<str:code>/", public_views.choose_language, name="choose-language"),
+    path("staff/", include("nara.workspace.urls")),
+]
+urlpatterns += i18n_patterns(path("", include("nara.public.urls")), prefix_default_language=True)
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
