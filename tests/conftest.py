@@ -1,0 +1,44 @@
+"""Shared fixtures: the demo municipality and the people who use Nära."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+
+from nara.core.demo import build_demo
+from nara.core.models import Municipality
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_file(name):
+    """A file from ../shared/data, or a clean skip saying why it is missing."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the real public data lives in ../shared beside the repo")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static():
+    """Pages link hashed static files, as in production; collect them once if needed."""
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The example municipality, built once per module and rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        build_demo(seed=2026)
+        yield Municipality.objects.get(is_example=True)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def resident():
+    """A resident on the public site: no account, no cookies yet."""
+    return Client()
