@@ -32,6 +32,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set NARA_SECRET_KEY (or NARA_SECRET_KEY_FILE).")
     SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - replaced in production
 
+# Keys for encrypted personal fields and the audit chain; derived from SECRET_KEY when unset.
+NARA_FIELD_KEY = env("NARA_FIELD_KEY", "")
+NARA_FIELD_KEYS_OLD = [k for k in env("NARA_FIELD_KEYS_OLD", "").split(",") if k]
+
 ALLOWED_HOSTS = [h for h in env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("NARA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -41,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "mozilla_django_oidc",
     "nara.core",
     "nara.public",
     "nara.workspace",
@@ -54,10 +62,51 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nara.public.middleware.SecurityHeadersMiddleware",
+    "nara.workspace.middleware.StaffSessionMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "nara.workspace.oidc.NaraOIDCBackend",
+]
+LOGIN_URL = "workspace:login"
+
+# Staff sign-in: lockout after failed attempts (django-axes), TOTP (django-otp), timeouts.
+AXES_FAILURE_LIMIT = int(env("NARA_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(env("NARA_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "workspace/locked.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = env("NARA_TOTP_ISSUER", "Nära")
+OTP_TOTP_THROTTLE_FACTOR = 1
+SESSION_COOKIE_AGE = int(env("NARA_SESSION_HOURS", "10")) * 3600
+NARA_STAFF_IDLE_MINUTES = int(env("NARA_STAFF_IDLE_MINUTES", "30"))
+
+# Single sign-on with the municipality's OpenID Connect provider (off unless configured).
+OIDC_OP_ISSUER = env("NARA_OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = env("NARA_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env("NARA_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("NARA_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env("NARA_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = env("NARA_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env("NARA_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = env("NARA_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("NARA_OIDC_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = True
+OIDC_STORE_ID_TOKEN = True
+LOGIN_REDIRECT_URL = "/staff/"
+LOGIN_REDIRECT_URL_FAILURE = "/staff/login/?sso=failed"
+LOGOUT_REDIRECT_URL = "/staff/login/"
+# Claim holding the roles, e.g. ["social_worker:vallas", "centre_manager:vallas", "analyst"].
+NARA_OIDC_ROLES_CLAIM = env("NARA_OIDC_ROLES_CLAIM", "nara_roles")
 
 ROOT_URLCONF = "nara.urls"
 WSGI_APPLICATION = "nara.wsgi.application"

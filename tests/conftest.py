@@ -11,6 +11,9 @@ from django.test import Client
 from nara.core.demo import build_demo
 from nara.core.models import Municipality
 
+# Fast hashing in tests only; production keeps Django's default (PBKDF2).
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

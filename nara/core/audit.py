@@ -1,14 +1,19 @@
 """The audit trail: every change of domain data is recorded here by the action that makes it."""
 
+import contextvars
 import hashlib
+import hmac
 import json
 
 from django.db import transaction
 from django.utils import timezone
 
+from .crypto import audit_key
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+# The client address of the request being served, set by the workspace middleware.
+current_client_address = contextvars.ContextVar("current_client_address", default=None)
 MASKED = "•••"
 
 
@@ -17,7 +22,9 @@ def _canonical(event_fields):
 
 
 def _event_hash(prev_hash, fields):
-    return hashlib.sha256((prev_hash + _canonical(fields)).encode()).hexdigest()
+    # Keyed, so someone with only database access cannot forge a consistent chain.
+    message = (prev_hash + _canonical(fields)).encode()
+    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
 
 
 def _hashed_fields(event):
@@ -29,6 +36,9 @@ def _hashed_fields(event):
         "action": event.action,
         "object_type": event.object_type,
         "object_id": event.object_id,
+        "center_id": event.center_id,
+        "person_id": event.person_id,
+        "flags": event.flags,
         "changes": event.changes,
         "reason": event.reason,
         "client_address": event.client_address,
@@ -53,7 +63,18 @@ def _plain(value):
     return str(value)
 
 
-def record(*, actor, action, obj=None, changes=None, reason="", client_address=None):
+def record(
+    *,
+    actor,
+    action,
+    obj=None,
+    changes=None,
+    reason="",
+    client_address=None,
+    center_id=None,
+    person_id=None,
+    flags=(),
+):
     """Append one audit event. Must run inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the action's transaction")
@@ -61,20 +82,31 @@ def record(*, actor, action, obj=None, changes=None, reason="", client_address=N
     event = AuditEvent(
         id=head.last_id + 1,
         created_at=timezone.now(),
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor_id=getattr(actor, "pk", None),
         actor_label=_actor_label(actor),
         action=action,
         object_type=obj.__class__.__name__ if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         changes=changes or {},
         reason=reason,
-        client_address=client_address,
+        client_address=client_address or current_client_address.get(),
+        center_id=center_id if center_id is not None else _center_of(obj),
+        person_id=person_id,
+        flags=sorted(flags),
         prev_hash=head.last_hash,
     )
     event.hash = _event_hash(event.prev_hash, _hashed_fields(event))
     event.save(force_insert=True)
     AuditHead.objects.filter(pk=head.pk).update(last_hash=event.hash, last_id=event.id)
     return event
+
+
+def _center_of(obj):
+    if obj is None:
+        return None
+    if obj.__class__.__name__ == "Center":
+        return obj.pk
+    return getattr(obj, "center_id", None)
 
 
 def _locked_head():

@@ -4,15 +4,18 @@ Everything is derived from the seed (and today's date for the holiday calendar),
 with the same seed on the same day give the same municipality.
 """
 
+import base64
 import datetime as dt
+import hashlib
 import math
 import random
 
-from django.contrib.auth import get_user_model
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from i18nfield.strings import LazyI18nString
 
 from nara.core.actions.areas import AreaMapping, do_import_areas, do_import_postcodes
 from nara.core.actions.centers import do_create, do_set_catchment
+from nara.core.actions.staff import do_create_staff_user
 from nara.core.content_defaults import DEFAULT_MYTHS
 from nara.core.demo_geo import CENTRE_E, CENTRE_N, district_polygons, point_wgs84, to_wgs84_geojson
 from nara.core.models import (
@@ -20,6 +23,8 @@ from nara.core.models import (
     Center,
     Municipality,
     MythFact,
+    Partner,
+    Role,
     Schedule,
     ScheduleException,
     Service,
@@ -28,9 +33,14 @@ from nara.core.models import (
 from nara.core.queries import local_now
 
 ACTOR = "demo_data"
-DEMO_LOGINS = [
-    ("admin", "demo-admin-pass-2026", "administrator"),
-    ("anna", "demo-anna-pass-2026", "social worker (all centres)"),
+# username, password, role, where (index into the social centres, or None)
+DEMO_STAFF = [
+    ("admin", "demo-admin-pass-2026", Role.ADMINISTRATOR, None),
+    ("maria", "demo-maria-pass-2026", Role.CENTRE_MANAGER, 0),
+    ("anna", "demo-anna-pass-2026", Role.SOCIAL_WORKER, 0),
+    ("omar", "demo-omar-pass-2026", Role.SOCIAL_WORKER, 1),
+    ("ahmed", "demo-ahmed-pass-2026", Role.ANALYST, None),
+    ("petra", "demo-petra-pass-2026", Role.PARTNER_USER, None),
 ]
 # Feature property → indicator name.
 INDICATORS = {
@@ -69,7 +79,7 @@ def build_demo(*, seed):
     for center in centres + bases:
         _schedules(center)
     _myths()
-    _users()
+    _staff_accounts(municipality, centres, seed)
     return (
         f"Created the example municipality {municipality.name}: {len(areas)} areas, "
         f"{len(centres)} social centres, {len(bases)} bases."
@@ -486,11 +496,28 @@ def _myths():
         )
 
 
-def _users():
-    User = get_user_model()
-    for username, password, role in DEMO_LOGINS:
-        user, _created = User.objects.get_or_create(username=username)
-        user.is_staff = True
-        user.is_superuser = role == "administrator"
-        user.set_password(password)
-        user.save()
+def totp_key(seed, username):
+    """A deterministic TOTP key per demo account, so the printed secret stays valid."""
+    return hashlib.sha256(f"nara-demo:{seed}:{username}".encode()).hexdigest()[:40]
+
+
+def demo_logins(seed=2026):
+    logins = []
+    for username, password, role, _where in DEMO_STAFF:
+        secret = base64.b32encode(bytes.fromhex(totp_key(seed, username))).decode()
+        logins.append((username, password, Role(role).label, secret))
+    return logins
+
+
+def _staff_accounts(municipality, centres, seed):
+    school = do_create(actor=ACTOR, model=Partner, fields={
+        "municipality": municipality, "name": "Ekbackens skola", "kind": Partner.Kind.SCHOOL,
+    })  # fmt: skip
+    for username, password, role, where in DEMO_STAFF:
+        centre = centres[where] if where is not None else None
+        partner = school if role == Role.PARTNER_USER else None
+        user = do_create_staff_user(actor=ACTOR, username=username, password=password,
+                                    first_name=username.title(), last_name="Exempel",
+                                    roles=[(role, centre, partner)])  # fmt: skip
+        TOTPDevice.objects.create(user=user, name="demo", confirmed=True,
+                                  key=totp_key(seed, username))  # fmt: skip

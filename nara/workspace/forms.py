@@ -1,6 +1,20 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
 from i18nfield.forms import I18nModelForm
 
 from nara.core.models import MythFact
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=_("Six-digit code from your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("The code has six digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].strip()
 
 
 class MythFactForm(I18nModelForm):

@@ -1,64 +1,52 @@
-"""Staff workspace. Every view requires a signed-in staff account (deny by default)."""
+"""Workspace start page, page feedback and public content (myths and facts)."""
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, user_passes_test
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from nara.core import access
 from nara.core.actions.centers import do_create, do_update
-from nara.core.models import MythFact, PageFeedback
+from nara.core.models import MythFact, PageFeedback, Role
 
+from .admin_forms import LOCALES
+from .decorators import staff_view
 from .forms import MythFactForm
 
 
-def staff_required(view):
-    return login_required(
-        user_passes_test(lambda u: u.is_staff, login_url="workspace:login")(view),
-        login_url="workspace:login",
-    )
-
-
-@staff_required
+@staff_view()
 def index(request):
-    return render(request, "workspace/index.html")
+    context = {
+        "roles": access.memberships(request.user),
+        "is_admin": access.is_admin(request.user),
+        "is_reviewer": access.has_role(request.user, Role.ADMINISTRATOR, Role.CENTRE_MANAGER),
+        "has_centre": access.has_role(request.user, Role.SOCIAL_WORKER, Role.CENTRE_MANAGER),
+        "is_analyst": access.has_role(request.user, Role.ANALYST, Role.ADMINISTRATOR),
+    }
+    return render(request, "workspace/index.html", context)
 
 
-@staff_required
+@staff_view(Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
 def feedback_list(request):
     answers = PageFeedback.objects.all()[:200]
     return render(request, "workspace/feedback.html", {"answers": answers})
 
 
-@staff_required
+@staff_view(Role.ADMINISTRATOR)
 def myth_list(request):
     return render(request, "workspace/myths.html", {"items": MythFact.objects.all()})
 
 
-@staff_required
+@staff_view(Role.ADMINISTRATOR)
 def myth_edit(request, pk=None):
     item = get_object_or_404(MythFact, pk=pk) if pk else None
-    form = MythFactForm(request.POST or None, instance=item, locales=_locales())
+    form = MythFactForm(request.POST or None, instance=item, locales=LOCALES)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         if item:
-            do_update(
-                actor=request.user,
-                obj=item,
-                fields=fields,
-                client_address=request.META.get("REMOTE_ADDR"),
-            )
+            do_update(actor=request.user, obj=item, fields=fields)
         else:
-            do_create(
-                actor=request.user,
-                model=MythFact,
-                fields=fields,
-                client_address=request.META.get("REMOTE_ADDR"),
-            )
+            do_create(actor=request.user, model=MythFact, fields=fields)
         messages.success(request, _("Saved."))
         return redirect("workspace:myths")
-    return render(request, "workspace/myth_edit.html", {"form": form, "item": item})
-
-
-def _locales():
-    return [code for code, _name in settings.LANGUAGES]
+    context = {"form": form, "title": _("Myths and facts"), "back": "workspace:myths"}
+    return render(request, "workspace/form.html", context, status=400 if form.is_bound else 200)

@@ -42,9 +42,7 @@ def test_find_by_postcode_with_or_without_space(demo, resident):
 def test_find_by_location(demo, resident):
     membership = served_area()
     area = membership.area
-    page = resident.post(
-        "/sv/find/location/", {"lat": area.centroid_lat, "lon": area.centroid_lon}
-    )
+    page = resident.post("/sv/find/location/", {"lat": area.centroid_lat, "lon": area.centroid_lon})
     assert page.status_code == 200
     assert area.name in page.content.decode()
     assert membership.center.name in page.content.decode()

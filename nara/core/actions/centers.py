@@ -38,21 +38,29 @@ def do_create(*, actor, model, fields, m2m=None, client_address=None):
     return obj
 
 
-def do_update(*, actor, obj, fields, client_address=None):
+def do_update(*, actor, obj, fields, m2m=None, client_address=None):
     with transaction.atomic():
-        before = _snapshot(obj)
+        before = _snapshot(obj) | _m2m_snapshot(obj, m2m)
         for name, value in fields.items():
             setattr(obj, name, value)
         obj.full_clean()
         obj.save()
-        audit.record(
-            actor=actor,
-            action=f"{obj.__class__.__name__.lower()}.update",
-            obj=obj,
-            changes=audit.field_changes(before, _snapshot(obj)),
-            client_address=client_address,
-        )
+        for name, values in (m2m or {}).items():
+            getattr(obj, name).set(values)
+        changes = audit.field_changes(before, _snapshot(obj) | _m2m_snapshot(obj, m2m))
+        if changes:
+            audit.record(
+                actor=actor,
+                action=f"{obj.__class__.__name__.lower()}.update",
+                obj=obj,
+                changes=changes,
+                client_address=client_address,
+            )
     return obj
+
+
+def _m2m_snapshot(obj, m2m):
+    return {name: sorted(getattr(obj, name).values_list("pk", flat=True)) for name in m2m or {}}
 
 
 def do_delete(*, actor, obj, client_address=None):

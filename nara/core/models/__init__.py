@@ -2,9 +2,18 @@ from .audit import AuditEvent, AuditHead
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
 from .content import MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
+from .people import Person
 from .services import Service
+from .staff import CENTRE_ROLES, EmergencyAccess, Membership, Partner, Role, StaffProfile
 
 __all__ = [
+    "CENTRE_ROLES",
+    "EmergencyAccess",
+    "Membership",
+    "Partner",
+    "Person",
+    "Role",
+    "StaffProfile",
     "Area",
     "AreaIndicator",
     "AuditEvent",

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import models
 
 
@@ -10,13 +9,15 @@ class AuditEvent(models.Model):
     """
 
     created_at = models.DateTimeField()
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    # Plain ids, not foreign keys: deleting a user or a record must never touch the trail.
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     actor_label = models.CharField(max_length=150)
     action = models.CharField(max_length=60, db_index=True)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=40, blank=True)
+    center_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    flags = models.JSONField(default=list, blank=True)
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
@@ -25,7 +26,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["created_at"]),
+        ]
 
 
 class AuditHead(models.Model):

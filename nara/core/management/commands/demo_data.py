@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from nara.core.demo import DEMO_LOGINS, build_demo
+from nara.core.demo import build_demo, demo_logins
 from nara.core.models import Municipality
 
 
@@ -25,6 +25,9 @@ class Command(BaseCommand):
                 existing.delete()
                 summary = build_demo(seed=seed)
             self.stdout.write(self.style.SUCCESS(summary))
-        self.stdout.write("\nStaff logins for the demo (fictional accounts):")
-        for username, password, role in DEMO_LOGINS:
-            self.stdout.write(f"  {role:<28} {username:<16} {password}")
+        self.stdout.write(
+            "\nStaff logins for the demo (fictional accounts). Sign in at /staff/ with the "
+            "password, then the six-digit code from an authenticator app set up with the key:"
+        )
+        for username, password, role, secret in demo_logins(seed):
+            self.stdout.write(f"  {role:<20} {username:<8} {password:<22} TOTP key {secret}")

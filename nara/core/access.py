@@ -1,0 +1,141 @@
+"""Access helpers: the one place that decides who may see or change what. Deny by default.
+
+Every staff view gets its objects through these functions; they return the object or raise
+Http404 (it does not exist) / PermissionDenied (it exists, but not for you).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from . import audit
+from .models import CENTRE_ROLES, Center, EmergencyAccess, Membership, Person, Role
+
+
+def memberships(user):
+    if not user.is_authenticated:
+        return []
+    if not hasattr(user, "_nara_memberships"):
+        user._nara_memberships = list(Membership.objects.filter(user=user))
+    return user._nara_memberships
+
+
+def roles(user):
+    return {m.role for m in memberships(user)}
+
+
+def has_role(user, *wanted):
+    return bool(roles(user) & set(wanted))
+
+
+def is_admin(user):
+    return has_role(user, Role.ADMINISTRATOR)
+
+
+def centre_ids(user, *, wanted=CENTRE_ROLES):
+    return {m.center_id for m in memberships(user) if m.role in wanted}
+
+
+def emergency_centre_ids(user):
+    if not user.is_authenticated:
+        return set()
+    grants = EmergencyAccess.objects.filter(user=user, expires_at__gt=timezone.now())
+    return set(grants.values_list("center_id", flat=True))
+
+
+def visible_centres(user):
+    """Centres whose staff pages the user may open."""
+    if is_admin(user):
+        return Center.objects.all()
+    return Center.objects.filter(pk__in=centre_ids(user))
+
+
+def manageable_centres(user):
+    if is_admin(user):
+        return Center.objects.all()
+    return Center.objects.filter(pk__in=centre_ids(user, wanted=[Role.CENTRE_MANAGER]))
+
+
+def get_centre(user, pk, *, manage=False):
+    centre = Center.objects.filter(pk=pk).first()
+    if centre is None:
+        raise Http404
+    allowed = manageable_centres(user) if manage else visible_centres(user)
+    if not allowed.filter(pk=pk).exists():
+        raise PermissionDenied
+    return centre
+
+
+def get_centre_object(user, model, pk, *, manage=False):
+    """An object that belongs to one centre (schedule, exception, ...), checked via its centre."""
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    get_centre(user, obj.center_id, manage=manage)
+    return obj
+
+
+def require_role(user, *wanted):
+    if not has_role(user, *wanted):
+        raise PermissionDenied
+
+
+def require_admin(user):
+    require_role(user, Role.ADMINISTRATOR)
+
+
+# People: identified personal data. Analysts, partners and administrators never see them
+# through these pages; social workers and managers see their own centres' people, and
+# another centre's only through time-limited emergency access.
+
+
+def person_access(user, person):
+    """(allowed, flags) for looking at a person."""
+    flags = set()
+    if person.center_id in centre_ids(user):
+        pass
+    elif person.center_id in emergency_centre_ids(user):
+        flags.add("emergency_access")
+    else:
+        return False, flags
+    if person.protected_identity:
+        flags.add("protected_identity")
+    if user.last_name and user.last_name.strip().lower() == person.last_name.strip().lower():
+        flags.add("same_surname")
+    home = getattr(getattr(user, "staff_profile", None), "home_address", "")
+    if home and _same_address(home, person.address):
+        flags.add("same_address")
+    return True, flags
+
+
+def _same_address(a, b):
+    def norm(text):
+        return " ".join(text.lower().replace(",", " ").split())
+
+    return bool(a and b) and norm(a) == norm(b)
+
+
+def _checked_person(user, pk):
+    person = Person.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    allowed, flags = person_access(user, person)
+    if not allowed:
+        raise PermissionDenied
+    return person, flags
+
+
+def person_needs_reason(user, pk):
+    """404/403 as for viewing; True when a reason must be given before the person is shown."""
+    _person, flags = _checked_person(user, pk)
+    return bool(flags & {"protected_identity", "emergency_access"})
+
+
+def view_person(user, pk, *, reason=""):
+    """The person, with the view recorded in the audit trail (and flagged where it matters)."""
+    person, flags = _checked_person(user, pk)
+    with transaction.atomic():
+        audit.record(actor=user, action="person.view", obj=person, reason=reason,
+                     person_id=person.pk, center_id=person.center_id, flags=flags)  # fmt: skip
+    return person

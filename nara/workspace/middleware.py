@@ -1,0 +1,47 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from nara.core import audit
+from nara.core.actions.staff import profile_of
+
+GENERATION_KEY = "nara_session_generation"
+LAST_SEEN_KEY = "nara_last_seen"
+
+
+class StaffSessionMiddleware:
+    """Ends staff sessions that are idle too long or were signed out everywhere.
+
+    Also makes the client address available to the audit trail for this request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = audit.current_client_address.set(request.META.get("REMOTE_ADDR"))
+        try:
+            if request.user.is_authenticated and request.path.startswith("/staff/"):
+                ended = self._ended(request)
+                if ended:
+                    logout(request)
+                    messages.info(request, ended)
+                    return redirect("workspace:login")
+                request.session[LAST_SEEN_KEY] = int(time.time())
+            return self.get_response(request)
+        finally:
+            audit.current_client_address.reset(token)
+
+    def _ended(self, request):
+        session = request.session
+        generation = profile_of(request.user).session_generation
+        if session.setdefault(GENERATION_KEY, generation) != generation:
+            return _("You were signed out on all devices. Please sign in again.")
+        last_seen = session.get(LAST_SEEN_KEY)
+        if last_seen and time.time() - last_seen > settings.NARA_STAFF_IDLE_MINUTES * 60:
+            return _("You were signed out after a period without activity.")
+        return None

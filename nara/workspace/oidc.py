@@ -1,0 +1,78 @@
+"""Single sign-on through the municipality's OpenID Connect provider (mozilla-django-oidc).
+
+Roles and centres come from a claim (NARA_OIDC_ROLES_CLAIM), e.g.
+["social_worker:vallas", "centre_manager:vallas", "analyst", "partner_user:12"], and are
+synchronised at every sign-in. An account whose claims map to no role cannot sign in.
+"""
+
+from django.conf import settings
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from nara.core.actions.staff import do_record_sign_in, do_set_memberships, profile_of
+from nara.core.models import Center, Partner, Role
+
+SCOPED = {Role.SOCIAL_WORKER, Role.CENTRE_MANAGER, Role.PARTNER_USER}
+
+
+def oidc_enabled():
+    return bool(settings.OIDC_RP_CLIENT_ID and settings.OIDC_OP_AUTHORIZATION_ENDPOINT)
+
+
+def roles_from_claims(claims):
+    """[(role, centre, partner)] for the claim values that name a known role and scope."""
+    values = claims.get(settings.NARA_OIDC_ROLES_CLAIM) or []
+    if isinstance(values, str):
+        values = values.split()
+    roles = []
+    for value in values:
+        role, _, scope = str(value).partition(":")
+        if role not in Role.values or (role in SCOPED) != bool(scope):
+            continue
+        if role == Role.PARTNER_USER:
+            partner = Partner.objects.filter(pk=scope).first() if scope.isdigit() else None
+            if partner:
+                roles.append((role, None, partner))
+        elif role in SCOPED:
+            centre = Center.objects.filter(slug=scope).first()
+            if centre:
+                roles.append((role, centre, None))
+        else:
+            roles.append((role, None, None))
+    return roles
+
+
+class NaraOIDCBackend(OIDCAuthenticationBackend):
+    def authenticate(self, request, **kwargs):
+        if not oidc_enabled() or request is None or "code" not in request.GET:
+            return None
+        return super().authenticate(request, **kwargs)
+
+    def filter_users_by_claims(self, claims):
+        username = self.get_username(claims)
+        return self.UserModel.objects.filter(username=username)
+
+    def get_username(self, claims):
+        return f"oidc:{claims.get('sub')}"[:150]
+
+    def verify_claims(self, claims):
+        return bool(claims.get("sub")) and bool(roles_from_claims(claims))
+
+    def create_user(self, claims):
+        user = self.UserModel.objects.create_user(self.get_username(claims), is_staff=True)
+        return self.update_user(user, claims)
+
+    def update_user(self, user, claims):
+        user.first_name = (claims.get("given_name") or "")[:150]
+        user.last_name = (claims.get("family_name") or "")[:150]
+        user.email = claims.get("email") or ""
+        user.is_staff = True
+        user.save()
+        profile = profile_of(user)
+        profile.signs_in_with = "oidc"
+        profile.save(update_fields=["signs_in_with"])
+        do_set_memberships(actor="oidc", user=user, roles=roles_from_claims(claims))
+        do_record_sign_in(user=user, method="oidc")
+        if self.request is not None:
+            # The provider did the second factor; the workspace trusts this session.
+            self.request.session["nara_signed_in_with"] = "oidc"
+        return user
