@@ -4,11 +4,15 @@ from django.urls import include, path
 from django.views.static import serve
 
 from nara.public import views as public_views
+from nara.workspace import oidc
 
 urlpatterns = [
     path("healthz", public_views.healthz, name="healthz"),
     path("language/<str:code>/", public_views.choose_language, name="choose-language"),
     path("staff/", include("nara.workspace.urls")),
+    # Un-namespaced: mozilla-django-oidc reverses these names itself.
+    path("staff/sso/start/", oidc.start, name="oidc_authentication_init"),
+    path("staff/sso/callback/", oidc.callback, name="oidc_authentication_callback"),
 ]
 urlpatterns += i18n_patterns(path("", include("nara.public.urls")), prefix_default_language=True)
 

@@ -27,9 +27,8 @@ def shared_file(name):
 
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
-    """Pages link hashed static files, as in production; collect them once if needed."""
-    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
-        call_command("collectstatic", "--noinput", verbosity=0)
+    """Pages link hashed static files, as in production; collect them (incrementally)."""
+    call_command("collectstatic", "--noinput", verbosity=0)
 
 
 @pytest.fixture(scope="module")

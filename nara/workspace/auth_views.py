@@ -55,7 +55,7 @@ def login_verify(request):
         device = match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             return _complete_sign_in(request, device)
-        form.add_error("token", _("The code is wrong or too old. Try the newest code."))
+        form.add_error("token", _wrong_code_message(request.user))
     return render(request, "workspace/login_verify.html", {"form": form})
 
 
@@ -73,11 +73,18 @@ def login_setup(request):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             return _complete_sign_in(request, device)
-        form.add_error("token", _("The code is wrong. Check the time on your phone and retry."))
+        form.add_error("token", _wrong_code_message(request.user))
     secret = base64.b32encode(device.bin_key).decode()
     qr = segno.make(device.config_url, error="m").svg_data_uri(scale=5)
     context = {"form": form, "secret": secret, "qr": qr}
     return render(request, "workspace/login_setup.html", context)
+
+
+def _wrong_code_message(user):
+    throttled = any(not d.verify_is_allowed()[0] for d in TOTPDevice.objects.filter(user=user))
+    if throttled:
+        return _("Too many wrong codes. Wait a little, then use the newest code.")
+    return _("The code is wrong or too old. Check the time on your phone and use the newest code.")
 
 
 def _complete_sign_in(request, device):

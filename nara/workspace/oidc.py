@@ -6,7 +6,9 @@ synchronised at every sign-in. An account whose claims map to no role cannot sig
 """
 
 from django.conf import settings
+from django.http import Http404
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from nara.core.actions.staff import do_record_sign_in, do_set_memberships, profile_of
 from nara.core.models import Center, Partner, Role
@@ -76,3 +78,16 @@ class NaraOIDCBackend(OIDCAuthenticationBackend):
             # The provider did the second factor; the workspace trusts this session.
             self.request.session["nara_signed_in_with"] = "oidc"
         return user
+
+
+def _only_when_enabled(view):
+    def wrapper(request, *args, **kwargs):
+        if not oidc_enabled():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+start = _only_when_enabled(OIDCAuthenticationRequestView.as_view())
+callback = _only_when_enabled(OIDCAuthenticationCallbackView.as_view())

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import admin_views as admin
 from . import audit_views, auth_views, people_views, user_views, views
@@ -11,7 +11,6 @@ urlpatterns = [
     path("login/setup/", auth_views.login_setup, name="login-setup"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("logout/everywhere/", auth_views.logout_everywhere, name="logout-everywhere"),
-    path("oidc/", include("mozilla_django_oidc.urls")),
     path("centres/", admin.centre_list, name="centres"),
     path("centres/new/", admin.centre_create, name="centre-new"),
     path("centres/<int:pk>/", admin.centre_detail, name="centre"),

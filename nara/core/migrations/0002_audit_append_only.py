@@ -1,4 +1,8 @@
-"""On PostgreSQL the audit table refuses UPDATE, DELETE and TRUNCATE at the database level."""
+"""On PostgreSQL the audit table refuses UPDATE and DELETE at the database level.
+
+TRUNCATE stays possible for the table owner (test databases are flushed with it); emptying the
+table is still detected by verify_audit through the separately kept chain head.
+"""
 
 from django.db import migrations
 
@@ -10,24 +14,21 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER nara_audit_no_update_delete BEFORE UPDATE OR DELETE ON core_auditevent
     FOR EACH ROW EXECUTE FUNCTION nara_audit_append_only();
-CREATE TRIGGER nara_audit_no_truncate BEFORE TRUNCATE ON core_auditevent
-    FOR EACH STATEMENT EXECUTE FUNCTION nara_audit_append_only();
 """
 DROP = """
 DROP TRIGGER IF EXISTS nara_audit_no_update_delete ON core_auditevent;
-DROP TRIGGER IF EXISTS nara_audit_no_truncate ON core_auditevent;
 DROP FUNCTION IF EXISTS nara_audit_append_only();
 """
 
 
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):

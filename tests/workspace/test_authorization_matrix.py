@@ -1,0 +1,191 @@
+"""Every URL the project defines, with every role: the expected outcome, or the suite fails.
+
+A new URL without an entry in EXPECTED fails `test_every_url_has_an_expectation`; a view
+whose check is removed lets someone in and fails `test_matrix`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import LocalePrefixPattern
+
+from nara.core.actions.people import do_create_person
+from nara.core.models import EmergencyAccess, MythFact, Schedule, ScheduleException, Service
+from nara.core.models import Area
+from tests.workspace.conftest import signed_in, user
+
+pytestmark = pytest.mark.django_db
+
+STAFF = {"admin", "manager", "worker", "other_worker", "analyst", "partner"}
+CENTRE_STAFF = {"admin", "manager", "worker"}
+MANAGERS = {"admin", "manager"}
+CASEWORKERS = {"manager", "worker", "other_worker"}
+ADMIN = {"admin"}
+
+# URL name → who gets in (GET; objects belong to the first social centre).
+EXPECTED = {
+    "workspace:index": STAFF,
+    "workspace:centres": CENTRE_STAFF | {"other_worker"},
+    "workspace:centre": CENTRE_STAFF,
+    "workspace:centre-new": ADMIN,
+    "workspace:centre-edit": MANAGERS,
+    "workspace:centre-catchment": ADMIN,
+    "workspace:schedule-new": MANAGERS,
+    "workspace:exception-new": MANAGERS,
+    "workspace:directory-new": MANAGERS,
+    "workspace:emergency": CASEWORKERS,
+    "workspace:coverage": {"admin", "analyst"},
+    "workspace:schedule": MANAGERS,
+    "workspace:schedule-delete": MANAGERS,
+    "workspace:exception": MANAGERS,
+    "workspace:exception-delete": MANAGERS,
+    "workspace:directory": MANAGERS,
+    "workspace:directory-delete": MANAGERS,
+    "workspace:services": STAFF,
+    "workspace:service-new": ADMIN,
+    "workspace:service": ADMIN,
+    "workspace:areas": {"admin", "analyst"},
+    "workspace:area": ADMIN,
+    "workspace:feedback": MANAGERS,
+    "workspace:myths": ADMIN,
+    "workspace:myth-new": ADMIN,
+    "workspace:myth-edit": ADMIN,
+    "workspace:people": CASEWORKERS,
+    "workspace:person-new": CASEWORKERS,
+    "workspace:person": {"manager", "worker"},
+    "workspace:log-review": MANAGERS,
+    "workspace:audit-verify": MANAGERS,
+    "workspace:emergency-review": MANAGERS,
+    "workspace:users": ADMIN,
+    "workspace:user-new": ADMIN,
+    "workspace:user": ADMIN,
+}
+# Open by design: signing in, and the public site (checked only for "no server error").
+OPEN = {
+    "healthz", "choose-language", "workspace:login", "workspace:login-verify",
+    "workspace:login-setup", "workspace:logout", "workspace:logout-everywhere",
+    "oidc_authentication_init", "oidc_authentication_callback",
+}  # fmt: skip
+PUBLIC_PREFIX = "public:"
+
+
+def all_urls(patterns=None, prefix="", namespace=""):
+    """(name, route with <placeholders>) for every URL pattern, recursively."""
+    patterns = get_resolver().url_patterns if patterns is None else patterns
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            part = "sv/" if isinstance(entry.pattern, LocalePrefixPattern) else str(entry.pattern)
+            ns = f"{entry.namespace}:" if entry.namespace else namespace
+            yield from all_urls(entry.url_patterns, prefix + part, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
+
+
+@pytest.fixture
+def objects(demo, centres):
+    home = centres[0]
+    person = do_create_person(actor="test", center=home, first_name="Test", last_name="Person")
+    grant = EmergencyAccess.objects.create(user=user("omar"), center=home, reason="matrix test",
+                                           expires_at="2000-01-01T00:00:00Z")  # fmt: skip
+    return {
+        "centre": home.pk,
+        "schedule": Schedule.objects.filter(center=home).first().pk,
+        "exception": ScheduleException.objects.filter(center=home).first().pk,
+        "directory": home.staff.first().pk,
+        "service": Service.objects.first().pk,
+        "area": Area.objects.first().pk,
+        "myth": MythFact.objects.first().pk,
+        "person": person.pk,
+        "emergency": grant.pk,
+        "user": user("anna").pk,
+        "slug": home.slug,
+        "code": "sv",
+    }
+
+
+OBJECT_FOR = {
+    "schedule": "schedule", "schedule-delete": "schedule", "exception": "exception",
+    "exception-delete": "exception", "directory": "directory", "directory-delete": "directory",
+    "service": "service", "area": "area", "myth-edit": "myth", "person": "person",
+    "emergency-review": "emergency", "user": "user",
+}  # fmt: skip
+
+
+def concrete(name, route, objects):
+    short = name.split(":")[-1]
+    pk = objects[OBJECT_FOR.get(short, "centre")]
+    return "/" + (
+        route.replace("<int:pk>", str(pk))
+        .replace("<slug:slug>", objects["slug"])
+        .replace("<str:code>", objects["code"])
+    )
+
+
+@pytest.fixture
+def personas(demo):
+    clients = {name: signed_in(user(username)) for name, username in [
+        ("admin", "admin"), ("manager", "maria"), ("worker", "anna"), ("other_worker", "omar"),
+        ("analyst", "ahmed"), ("partner", "petra"),
+    ]}  # fmt: skip
+    from django.test import Client
+
+    clients["anonymous"] = Client()
+    return clients
+
+
+def outcome_problems(name, url, personas, allowed):
+    problems = []
+    for persona, client in personas.items():
+        status = client.get(url).status_code
+        if persona == "anonymous":
+            ok = status == 302
+        elif persona in allowed:
+            ok = status in (200, 405)
+        else:
+            ok = status == 403
+        if not ok:
+            problems.append(f"{url} ({name}) as {persona}: {status}")
+    return problems
+
+
+def run_matrix(personas, objects, only=None):
+    problems = []
+    for name, route in all_urls():
+        if only and name not in only:
+            continue
+        url = concrete(name, route, objects)
+        if name in EXPECTED:
+            problems += outcome_problems(name, url, personas, EXPECTED[name])
+        else:
+            for persona, client in personas.items():
+                if client.get(url).status_code >= 500:
+                    problems.append(f"{url} ({name}) as {persona}: server error")
+    return problems
+
+
+def test_every_url_has_an_expectation():
+    names = {name for name, _route in all_urls()}
+    unknown = {n for n in names if n not in EXPECTED and n not in OPEN}
+    unknown = {n for n in unknown if not n.startswith(PUBLIC_PREFIX)}
+    assert not unknown, f"URLs without an access expectation: {sorted(unknown)}"
+    assert not set(EXPECTED) - names, "expectations for URLs that no longer exist"
+
+
+def test_matrix(personas, objects):
+    assert run_matrix(personas, objects) == []
+
+
+def test_matrix_catches_a_view_whose_check_was_removed(personas, objects, monkeypatch):
+    from nara.core import access
+    from nara.core.models import Center
+
+    monkeypatch.setattr(
+        access, "get_centre", lambda user, pk, manage=False: Center.objects.get(pk=pk)
+    )
+    problems = run_matrix(personas, objects, only={"workspace:centre", "workspace:centre-edit"})
+    assert any("as other_worker: 200" in p for p in problems)
+
+
+def test_matrix_catches_a_new_unprotected_url(settings):
+    settings.ROOT_URLCONF = "tests.workspace.unprotected_urls"
+    names = {name for name, _route in all_urls()}
+    assert "workspace:forgotten" in names - set(EXPECTED) - OPEN

@@ -1,0 +1,127 @@
+"""Identified people: personnummer protected, every view audited, flags for the log review."""
+
+import logging
+
+import pytest
+
+from nara.core.models import AuditEvent, Person, StaffProfile
+from tests.conftest import shared_file
+from tests.workspace.conftest import signed_in, user
+
+pytestmark = pytest.mark.django_db
+
+
+def sample_pnr(n=0):
+    return shared_file("test_personnummer.txt").read_text().split()[n]
+
+
+def register(client, centre, pnr, last_name="Andersson", **extra):
+    data = {"center": centre.pk, "first_name": "Lina", "last_name": last_name, "pnr": pnr,
+            "address": "Storgatan 1", **extra}  # fmt: skip
+    return client.post("/staff/people/new/", data, HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_register_find_and_view_a_person_without_the_number_leaking(as_worker, centres, caplog):
+    caplog.set_level(logging.DEBUG)
+    pnr = sample_pnr()
+    created = register(as_worker, centres[0], pnr)
+    person = Person.objects.get()
+    assert created.url == f"/staff/people/{person.pk}/"
+    assert pnr not in created.url and pnr not in person.personnummer_encrypted
+    assert person.personnummer == pnr
+    found = as_worker.post("/staff/people/", {"pnr": f"{pnr[2:8]}-{pnr[8:]}"})
+    assert found.url == f"/staff/people/{person.pk}/"
+    page = as_worker.get(found.url).content.decode()
+    assert "Lina Andersson" in page and pnr not in page and f"{pnr[:8]}-****" in page
+    events = AuditEvent.objects.filter(person_id=person.pk)
+    assert [e.action for e in events] == ["person.create", "person.view"]
+    assert pnr not in str(list(events.values())) and pnr not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "typed, message", [("19121212-1213", "check digit"), ("1912", "YYYYMMDD"),
+                       ("19121312-1212", "check digit")],
+)  # fmt: skip
+def test_bad_personnummer_gets_a_clear_message_and_saves_nothing(
+    as_worker, centres, typed, message
+):
+    page = register(as_worker, centres[0], typed)
+    assert page.status_code == 400 and message in page.content.decode()
+    assert Person.objects.count() == 0
+
+
+def test_reserve_numbers_are_not_personnummer(as_worker, centres):
+    reserve = shared_file("test_reservnummer.txt").read_text().split()[0]
+    assert register(as_worker, centres[0], reserve).status_code == 400
+    assert Person.objects.count() == 0
+
+
+def test_another_centre_cannot_find_or_see_the_person(as_worker, as_other_worker, centres):
+    pnr = sample_pnr(1)
+    register(as_worker, centres[0], pnr)
+    person = Person.objects.get()
+    assert as_other_worker.get(f"/staff/people/{person.pk}/").status_code == 403
+    search = as_other_worker.post("/staff/people/", {"pnr": pnr}, follow=True)
+    assert f"/staff/people/{person.pk}/" not in search.content.decode()
+
+
+def test_emergency_access_needs_a_reason_and_is_flagged(as_worker, as_other_worker, centres):
+    register(as_worker, centres[0], sample_pnr(2))
+    person = Person.objects.get()
+    short = as_other_worker.post(f"/staff/centres/{centres[0].pk}/emergency/", {"reason": "x"})
+    assert short.status_code == 400
+    as_other_worker.post(f"/staff/centres/{centres[0].pk}/emergency/",
+                         {"reason": "Mother at the door, her centre is closed"})  # fmt: skip
+    asked = as_other_worker.get(f"/staff/people/{person.pk}/")
+    assert asked.status_code == 200 and "Andersson" not in asked.content.decode()
+    shown = as_other_worker.post(f"/staff/people/{person.pk}/", {"reason": "Crisis at the door"})
+    assert "Andersson" in shown.content.decode()
+    view = AuditEvent.objects.filter(action="person.view").last()
+    assert view.flags == ["emergency_access"] and view.reason == "Crisis at the door"
+
+
+def test_protected_identity_requires_a_reason_every_time(as_worker, centres):
+    register(as_worker, centres[0], sample_pnr(3), protected_identity="on")
+    person = Person.objects.get()
+    assert "Andersson" not in as_worker.get(f"/staff/people/{person.pk}/").content.decode()
+    as_worker.post(f"/staff/people/{person.pk}/", {"reason": "Planned meeting today"})
+    assert AuditEvent.objects.filter(action="person.view").last().flags == ["protected_identity"]
+
+
+def test_log_review_flags_own_surname_and_address(demo, as_manager, centres):
+    anna = user("anna")
+    anna.last_name = "Andersson"
+    anna.save()
+    StaffProfile.objects.filter(user=anna).update(home_address="Storgatan 1")
+    client = signed_in(anna)
+    register(client, centres[0], sample_pnr(4))
+    client.get(f"/staff/people/{Person.objects.get().pk}/")
+    view = AuditEvent.objects.filter(action="person.view").last()
+    assert view.flags == ["same_address", "same_surname"]
+    review = as_manager.get("/staff/audit/", {"flagged": "on"}).content.decode()
+    assert "person.view" in review and "anna" in review
+
+
+def test_log_review_filters_by_staff_person_and_period(demo, as_manager, as_worker, centres):
+    register(as_worker, centres[0], sample_pnr(5))
+    person = Person.objects.get()
+    as_worker.get(f"/staff/people/{person.pk}/")
+    by_person = as_manager.get("/staff/audit/", {"person": person.pk}).content.decode()
+    assert by_person.count("person.view") == 1 and by_person.count("person.create") == 1
+    by_staff = as_manager.get("/staff/audit/", {"actor": user("omar").pk}).content.decode()
+    assert "person.view" not in by_staff
+    later = as_manager.get("/staff/audit/", {"start": "2999-01-01"}).content.decode()
+    assert "person.view" not in later
+    sample = as_manager.get("/staff/audit/", {"sample": "on"}).content.decode()
+    assert sample.count("person.view") == 1
+
+
+def test_manager_sees_only_their_centres_events(demo, as_manager, as_other_worker, centres):
+    register(as_other_worker, centres[1], sample_pnr(6))
+    page = as_manager.get("/staff/audit/").content.decode()
+    assert "person.create" not in page
+
+
+def test_verify_page_reports_an_intact_chain(as_manager):
+    page = as_manager.get("/staff/audit/verify/")
+    assert page.status_code == 200 and 'class="status open"' in page.content.decode()

@@ -1,0 +1,92 @@
+"""Signing in: password, then a TOTP code; lockout; timeouts; sign out everywhere."""
+
+import time
+
+import pytest
+from django.test import Client, override_settings
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from nara.core.actions.staff import do_create_staff_user
+from nara.core.models import AuditEvent, Role
+
+from tests.workspace.conftest import signed_in, user
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "correct horse battery 42"
+
+
+def code_for(device, offset=0):
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, drift=offset):06d}"
+
+
+@pytest.fixture
+def new_worker(demo, centres):
+    return do_create_staff_user(actor="test", username="sara", password=PASSWORD,
+                                last_name="Lind", roles=[(Role.SOCIAL_WORKER, centres[0], None)])  # fmt: skip
+
+
+def test_new_staff_user_sets_up_totp_and_signs_in(new_worker):
+    client = Client()
+    page = client.post("/staff/login/", {"username": "sara", "password": PASSWORD})
+    assert page.url == "/staff/login/verify/"
+    assert client.get("/staff/centres/").url == "/staff/login/verify/"  # password alone: no
+    setup = client.get("/staff/login/verify/", follow=True)
+    assert setup.request["PATH_INFO"] == "/staff/login/setup/"
+    assert b"data:image/svg+xml" in setup.content  # QR code, drawn locally
+    device = TOTPDevice.objects.get(user=new_worker)
+    wrong = client.post("/staff/login/setup/", {"token": "000000"})
+    assert wrong.status_code == 200 and not TOTPDevice.objects.get(pk=device.pk).confirmed
+    time.sleep(1.1)  # a wrong code throttles the device for a second, doubling each time
+    done = client.post("/staff/login/setup/", {"token": code_for(device)})
+    assert done.url == "/staff/"
+    assert client.get("/staff/centres/").status_code == 200
+    assert AuditEvent.objects.filter(action="user.sign_in", actor_id=new_worker.pk).exists()
+
+
+def test_returning_user_needs_the_current_code(demo):
+    device = TOTPDevice.objects.get(user=user("anna"))
+    client = Client()
+    client.post("/staff/login/", {"username": "anna", "password": "demo-anna-pass-2026"})
+    bad = client.post("/staff/login/verify/", {"token": "12345"})
+    assert "six digits" in bad.content.decode() or "sex siffror" in bad.content.decode()
+    assert client.get("/staff/").url == "/staff/login/verify/"
+    good = client.post("/staff/login/verify/", {"token": code_for(device)})
+    assert good.url == "/staff/"
+    assert client.get("/staff/").status_code == 200
+
+
+def test_wrong_password_is_refused_without_saying_which_part(demo):
+    page = Client().post("/staff/login/", {"username": "anna", "password": "nope"})
+    assert page.status_code == 200 and 'role="alert"' in page.content.decode()
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_lockout_after_repeated_failures_even_with_the_right_password(demo):
+    client = Client()
+    for _ in range(3):
+        client.post("/staff/login/", {"username": "anna", "password": "wrong"})
+    locked = client.post("/staff/login/", {"username": "anna", "password": "demo-anna-pass-2026"})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_pages_require_sign_in(demo):
+    page = Client().get("/staff/centres/")
+    assert page.status_code == 302 and page.url.startswith("/staff/login/")
+
+
+def test_idle_session_ends(demo):
+    client = signed_in(user("anna"))
+    session = client.session
+    session["nara_last_seen"] = int(time.time()) - 31 * 60
+    session.save()
+    assert client.get("/staff/centres/").url == "/staff/login/"
+
+
+def test_sign_out_everywhere_ends_other_sessions(demo):
+    phone, desktop = signed_in(user("anna")), signed_in(user("anna"))
+    assert phone.get("/staff/").status_code == 200
+    assert desktop.get("/staff/").status_code == 200
+    desktop.post("/staff/logout/everywhere/")
+    assert phone.get("/staff/").url == "/staff/login/"
