@@ -136,6 +136,13 @@ def view_person(user, pk, *, reason=""):
     """The person, with the view recorded in the audit trail (and flagged where it matters)."""
     person, flags = _checked_person(user, pk)
     with transaction.atomic():
-        audit.record(actor=user, action="person.view", obj=person, reason=reason,
-                     person_id=person.pk, center_id=person.center_id, flags=flags)  # fmt: skip
+        audit.record(
+            actor=user,
+            action="person.view",
+            obj=person,
+            reason=reason,
+            person_id=person.pk,
+            center_id=person.center_id,
+            flags=flags,
+        )
     return person

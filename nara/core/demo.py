@@ -510,14 +510,26 @@ def demo_logins(seed=2026):
 
 
 def _staff_accounts(municipality, centres, seed):
-    school = do_create(actor=ACTOR, model=Partner, fields={
-        "municipality": municipality, "name": "Ekbackens skola", "kind": Partner.Kind.SCHOOL,
-    })  # fmt: skip
+    school = do_create(
+        actor=ACTOR,
+        model=Partner,
+        fields={
+            "municipality": municipality,
+            "name": "Ekbackens skola",
+            "kind": Partner.Kind.SCHOOL,
+        },
+    )
     for username, password, role, where in DEMO_STAFF:
         centre = centres[where] if where is not None else None
         partner = school if role == Role.PARTNER_USER else None
-        user = do_create_staff_user(actor=ACTOR, username=username, password=password,
-                                    first_name=username.title(), last_name="Exempel",
-                                    roles=[(role, centre, partner)])  # fmt: skip
-        TOTPDevice.objects.create(user=user, name="demo", confirmed=True,
-                                  key=totp_key(seed, username))  # fmt: skip
+        user = do_create_staff_user(
+            actor=ACTOR,
+            username=username,
+            password=password,
+            first_name=username.title(),
+            last_name="Exempel",
+            roles=[(role, centre, partner)],
+        )
+        TOTPDevice.objects.create(
+            user=user, name="demo", confirmed=True, key=totp_key(seed, username)
+        )

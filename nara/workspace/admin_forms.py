@@ -21,8 +21,9 @@ class LocalisedForm(I18nModelForm):
 
 class LanguagesField(forms.MultipleChoiceField):
     def __init__(self, **kwargs):
-        super().__init__(choices=LANGUAGE_CHOICES, required=False,
-                         widget=forms.CheckboxSelectMultiple, **kwargs)  # fmt: skip
+        super().__init__(
+            choices=LANGUAGE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple, **kwargs
+        )
 
 
 class CenterForm(LocalisedForm):
@@ -30,9 +31,25 @@ class CenterForm(LocalisedForm):
 
     class Meta:
         model = Center
-        fields = ["name", "slug", "kind", "neutral_display_name", "street_address", "postal_code",
-                  "city", "lon", "lat", "co_location", "co_location_name", "phone", "email",
-                  "languages", "accessibility", "directions", "is_published"]  # fmt: skip
+        fields = [
+            "name",
+            "slug",
+            "kind",
+            "neutral_display_name",
+            "street_address",
+            "postal_code",
+            "city",
+            "lon",
+            "lat",
+            "co_location",
+            "co_location_name",
+            "phone",
+            "email",
+            "languages",
+            "accessibility",
+            "directions",
+            "is_published",
+        ]
 
     def clean(self):
         data = super().clean()
@@ -46,9 +63,11 @@ class CenterForm(LocalisedForm):
 
 class CatchmentForm(forms.Form):
     areas = forms.ModelMultipleChoiceField(
-        queryset=Area.objects.none(), required=False, widget=forms.CheckboxSelectMultiple,
+        queryset=Area.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=_("Areas served"),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args, center, **kwargs):
         super().__init__(*args, **kwargs)
@@ -58,8 +77,19 @@ class CatchmentForm(forms.Form):
 class ScheduleForm(LocalisedForm):
     class Meta:
         model = Schedule
-        fields = ["kind", "title", "freq", "interval", "byday", "bymonthday", "opens_at",
-                  "closes_at", "valid_from", "valid_to", "notes"]  # fmt: skip
+        fields = [
+            "kind",
+            "title",
+            "freq",
+            "interval",
+            "byday",
+            "bymonthday",
+            "opens_at",
+            "closes_at",
+            "valid_from",
+            "valid_to",
+            "notes",
+        ]
         widgets = {
             "opens_at": forms.TimeInput(attrs={"type": "time"}),
             "closes_at": forms.TimeInput(attrs={"type": "time"}),
@@ -128,9 +158,21 @@ class DirectoryForm(LocalisedForm):
 class ServiceForm(LocalisedForm):
     class Meta:
         model = Service
-        fields = ["name", "slug", "topic", "target_group", "min_age", "max_age", "description",
-                  "needs_assessed", "decision_reference", "decision_date", "decision_conditions",
-                  "documentation_level", "centers"]  # fmt: skip
+        fields = [
+            "name",
+            "slug",
+            "topic",
+            "target_group",
+            "min_age",
+            "max_age",
+            "description",
+            "needs_assessed",
+            "decision_reference",
+            "decision_date",
+            "decision_conditions",
+            "documentation_level",
+            "centers",
+        ]
         widgets = {
             "decision_date": forms.DateInput(attrs={"type": "date"}),
             "centers": forms.CheckboxSelectMultiple,

@@ -55,8 +55,11 @@ def _form_page(request, form, title, back):
 def centre_list(request):
     centres = access.visible_centres(request.user)
     manageable = set(access.manageable_centres(request.user).values_list("pk", flat=True))
-    context = {"centres": centres, "manageable": manageable,
-               "can_create": access.is_admin(request.user)}  # fmt: skip
+    context = {
+        "centres": centres,
+        "manageable": manageable,
+        "can_create": access.is_admin(request.user),
+    }
     return render(request, "workspace/centre_list.html", context)
 
 
@@ -119,9 +122,7 @@ def coverage(request):
     municipality = Municipality.objects.order_by("id").first()
     layers = []
     for layer, label in CatchmentMembership.Layer.choices:
-        uncovered, double = (
-            catchment_coverage(municipality, layer) if municipality else ([], [])
-        )  # fmt: skip
+        uncovered, double = catchment_coverage(municipality, layer) if municipality else ([], [])
         layers.append({"label": label, "uncovered": uncovered, "double": double})
     return render(request, "workspace/coverage.html", {"layers": layers})
 

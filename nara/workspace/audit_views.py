@@ -33,10 +33,12 @@ class LogFilterForm(forms.Form):
     actor = forms.ModelChoiceField(queryset=None, required=False, label=gettext_lazy("Staff"))
     person = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("Person number"))
     centre = forms.ModelChoiceField(queryset=None, required=False, label=gettext_lazy("Centre"))
-    start = forms.DateField(required=False, label=gettext_lazy("From"),
-                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    end = forms.DateField(required=False, label=gettext_lazy("To"),
-                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
+    start = forms.DateField(
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     flagged = forms.BooleanField(required=False, label=gettext_lazy("Only flagged"))
     sample = forms.BooleanField(required=False, label=gettext_lazy("Random sample of 20 views"))
 
@@ -85,8 +87,10 @@ def log_review(request):
             events = _sample(events, seed=f"{request.user.pk}:{timezone.now():%Y-%m}")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     names = dict(get_user_model().objects.values_list("id", "username"))
-    rows = [(e, names.get(e.actor_id, e.actor_label), [FLAG_LABELS.get(f, f) for f in e.flags])
-            for e in page]  # fmt: skip
+    rows = [
+        (e, names.get(e.actor_id, e.actor_label), [FLAG_LABELS.get(f, f) for f in e.flags])
+        for e in page
+    ]
     grants = EmergencyAccess.objects.filter(reviewed_at__isnull=True)
     if not access.is_admin(request.user):
         grants = grants.filter(center__in=access.manageable_centres(request.user))
@@ -104,8 +108,10 @@ def verify(request):
 class EmergencyForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason (required; reviewed by your manager)"),
-        min_length=10, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-    )  # fmt: skip
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 @staff_view(Role.SOCIAL_WORKER, Role.CENTRE_MANAGER)
@@ -113,13 +119,15 @@ def emergency_request(request, pk):
     centre = get_object_or_404(Center, pk=pk)
     form = EmergencyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        do_grant_emergency_access(actor=request.user, center=centre,
-                                  reason=form.cleaned_data["reason"])  # fmt: skip
+        do_grant_emergency_access(
+            actor=request.user, center=centre, reason=form.cleaned_data["reason"]
+        )
         hours = dt.timedelta(hours=4).seconds // 3600
         messages.warning(
-            request, _("Emergency access to %(centre)s for %(hours)d hours. It will be reviewed.")
+            request,
+            _("Emergency access to %(centre)s for %(hours)d hours. It will be reviewed.")
             % {"centre": centre.name, "hours": hours},
-        )  # fmt: skip
+        )
         return redirect("workspace:people")
     status = 400 if form.is_bound else 200
     context = {"form": form, "centre": centre}

@@ -60,9 +60,11 @@ class PersonForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("Why do you need to see this person?"), min_length=10, max_length=500,
+        label=gettext_lazy("Why do you need to see this person?"),
+        min_length=10,
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-    )  # fmt: skip
+    )
 
 
 @staff_view(*CENTRE_ROLES)
@@ -86,10 +88,14 @@ def person_create(request):
         data = form.cleaned_data
         try:
             person = do_create_person(
-                actor=request.user, center=data["center"], first_name=data["first_name"],
-                last_name=data["last_name"], pnr=data["pnr"], address=data["address"],
+                actor=request.user,
+                center=data["center"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                pnr=data["pnr"],
+                address=data["address"],
                 protected_identity=data["protected_identity"],
-            )  # fmt: skip
+            )
         except DuplicatePerson:
             form.add_error("pnr", _("A person with this number is already registered."))
         else:

@@ -41,9 +41,7 @@ urlpatterns = [
     path("people/<int:pk>/", people_views.person_detail, name="person"),
     path("audit/", audit_views.log_review, name="log-review"),
     path("audit/verify/", audit_views.verify, name="audit-verify"),
-    path(
-        "audit/emergency/<int:pk>/review/", audit_views.emergency_review, name="emergency-review"
-    ),  # fmt: skip
+    path("audit/emergency/<int:pk>/review/", audit_views.emergency_review, name="emergency-review"),
     path("users/", user_views.user_list, name="users"),
     path("users/new/", user_views.user_create, name="user-new"),
     path("users/<int:pk>/", user_views.user_roles, name="user"),

@@ -18,17 +18,23 @@ class RolesForm(forms.Form):
     administrator = forms.BooleanField(required=False, label=Role.ADMINISTRATOR.label)
     analyst = forms.BooleanField(required=False, label=Role.ANALYST.label)
     social_worker = forms.ModelMultipleChoiceField(
-        Center.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        Center.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("Social worker at"),
-    )  # fmt: skip
+    )
     centre_manager = forms.ModelMultipleChoiceField(
-        Center.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        Center.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("Centre manager at"),
-    )  # fmt: skip
+    )
     partner_user = forms.ModelMultipleChoiceField(
-        Partner.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
+        Partner.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("Partner user at"),
-    )  # fmt: skip
+    )
 
     def roles(self):
         data = self.cleaned_data
@@ -53,9 +59,10 @@ class NewUserForm(RolesForm):
     first_name = forms.CharField(max_length=150, label=gettext_lazy("First name"))
     last_name = forms.CharField(max_length=150, label=gettext_lazy("Last name"))
     password = forms.CharField(
-        widget=forms.PasswordInput, label=gettext_lazy("Password"),
+        widget=forms.PasswordInput,
+        label=gettext_lazy("Password"),
         help_text=gettext_lazy("At least 12 characters. A second factor is set up at sign-in."),
-    )  # fmt: skip
+    )
     field_order = ["username", "first_name", "last_name", "password"]
 
     def clean_username(self):
@@ -81,9 +88,13 @@ def user_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         do_create_staff_user(
-            actor=request.user, username=data["username"], password=data["password"],
-            first_name=data["first_name"], last_name=data["last_name"], roles=form.roles(),
-        )  # fmt: skip
+            actor=request.user,
+            username=data["username"],
+            password=data["password"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            roles=form.roles(),
+        )
         messages.success(request, _("Account created."))
         return redirect("workspace:users")
     context = {"form": form, "title": _("New staff account"), "back": "workspace:users"}

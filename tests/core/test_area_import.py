@@ -11,10 +11,23 @@ from tests.conftest import shared_file
 pytestmark = pytest.mark.django_db
 
 NORRKOPING = [
-    "--municipality", "0581", "--municipality-name", "Norrköping", "--population", "pop",
-    "--children-share", "child_frac", "--parent", "regso", "--indicator", "income",
-    "--indicator", "neet", "--indicator", "income_support",
-]  # fmt: skip
+    "--municipality",
+    "0581",
+    "--municipality-name",
+    "Norrköping",
+    "--population",
+    "pop",
+    "--children-share",
+    "child_frac",
+    "--parent",
+    "regso",
+    "--indicator",
+    "income",
+    "--indicator",
+    "neet",
+    "--indicator",
+    "income_support",
+]
 
 
 def import_norrkoping():
@@ -45,8 +58,18 @@ def test_a_point_in_norrkoping_falls_in_the_right_deso():
 
 def test_police_vulnerable_areas_reprojected_from_sweref99tm():
     path = shared_file("police_vulnerable_areas_2025.geojson")
-    call_command("import_areas", str(path), "--municipality", "POL", "--kind", "district",
-                 "--code", "OBJECTID", "--name", "NAMN")  # fmt: skip
+    call_command(
+        "import_areas",
+        str(path),
+        "--municipality",
+        "POL",
+        "--kind",
+        "district",
+        "--code",
+        "OBJECTID",
+        "--name",
+        "NAMN",
+    )
     areas = Area.objects.filter(municipality__code="POL")
     assert areas.count() == 65
     assert areas.filter(geometry__type="MultiPolygon").count() == 1
@@ -102,8 +125,12 @@ def test_failed_import_changes_nothing_and_names_feature_and_field(tmp_path):
 
 def test_wrongly_projected_file_is_refused(tmp_path):
     # SWEREF 99 TM metres without a crs member: read as degrees they are nowhere near Sweden.
-    geometry = {"type": "Polygon", "coordinates": [[[568000, 6521000], [569000, 6521000],
-                [569000, 6522000], [568000, 6521000]]]}  # fmt: skip
+    geometry = {
+        "type": "Polygon",
+        "coordinates": [
+            [[568000, 6521000], [569000, 6521000], [569000, 6522000], [568000, 6521000]]
+        ],
+    }
     with pytest.raises(CommandError, match=r"Feature 1 \(A1\): field 'geometry'.*not in Sweden"):
         run_import(write(tmp_path, collection(feature("A1", geometry))))
     assert not Area.objects.exists()

@@ -103,7 +103,7 @@ def test_reordered_rows_are_detected():
 @pytest.mark.parametrize(
     "sql",
     ["UPDATE core_auditevent SET reason = 'x'", "DELETE FROM core_auditevent"],
-)  # fmt: skip
+)
 def test_postgresql_refuses_changes_to_the_trail(sql):
     make_events()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():

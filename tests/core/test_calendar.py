@@ -7,10 +7,18 @@ from nara.lib import calendar
 
 
 def rule(byday="MO,TU,WE,TH", opens="09:00", closes="16:00", **extra):
-    values = {"kind": "opening", "freq": "WEEKLY", "interval": 1, "byday": byday,
-              "bymonthday": "", "opens_at": dt.time.fromisoformat(opens),
-              "closes_at": dt.time.fromisoformat(closes), "valid_from": dt.date(2026, 1, 5),
-              "valid_to": None, "title": ""}  # fmt: skip
+    values = {
+        "kind": "opening",
+        "freq": "WEEKLY",
+        "interval": 1,
+        "byday": byday,
+        "bymonthday": "",
+        "opens_at": dt.time.fromisoformat(opens),
+        "closes_at": dt.time.fromisoformat(closes),
+        "valid_from": dt.date(2026, 1, 5),
+        "valid_to": None,
+        "title": "",
+    }
     values.update(extra)
     return SimpleNamespace(**values)
 
@@ -60,7 +68,10 @@ def test_rule_outside_its_validity_gives_nothing():
 def test_open_now_and_next_opening():
     week = calendar.expand([rule()], [closure(dt.date(2026, 12, 24))], MONDAY, 14)
     assert calendar.status_at(week, dt.datetime(2026, 12, 21, 10, 0)) == (
-        True, dt.datetime(2026, 12, 21, 16, 0), None)  # fmt: skip
+        True,
+        dt.datetime(2026, 12, 21, 16, 0),
+        None,
+    )
     # Wednesday evening: Thursday is Christmas Eve, Friday–Sunday no rule → next Monday.
     is_open, _closes, next_opening = calendar.status_at(week, dt.datetime(2026, 12, 23, 17, 0))
     assert not is_open and next_opening == dt.datetime(2026, 12, 28, 9, 0)

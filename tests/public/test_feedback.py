@@ -8,13 +8,18 @@ pytestmark = pytest.mark.django_db
 
 def test_feedback_is_stored_without_personal_data(demo, resident):
     page = resident.post(
-        "/sv/feedback/", {"path": "/sv/help/", "helpful": "no", "comment": "Svår text"},
+        "/sv/feedback/",
+        {"path": "/sv/help/", "helpful": "no", "comment": "Svår text"},
         REMOTE_ADDR="10.1.2.3",
-    )  # fmt: skip
+    )
     assert page.status_code == 302 and page.url == "/sv/help/#feedback"
     answer = PageFeedback.objects.get()
     assert (answer.path, answer.helpful, answer.comment, answer.language) == (
-        "/sv/help/", False, "Svår text", "sv")  # fmt: skip
+        "/sv/help/",
+        False,
+        "Svår text",
+        "sv",
+    )
     assert "10.1.2.3" not in str(PageFeedback.objects.values().get())
 
 

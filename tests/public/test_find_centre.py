@@ -59,7 +59,7 @@ def test_area_without_centre_says_so_and_shows_the_nearest(demo, resident):
     area = Area.objects.filter(municipality=demo).exclude(catchments__layer="centres").first()
     CatchmentMembership.objects.filter(area=area).delete()
     html = resident.get("/sv/find/", {"area": area.code}).content.decode()
-    assert "Inget socialt center finns" in html
+    assert "Det finns inget socialt center för ditt område" in html
     nearest = [c for c in Center.objects.all() if f"/sv/centres/{c.slug}/" in html]
     assert len(nearest) == 1
 

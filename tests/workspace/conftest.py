@@ -72,5 +72,9 @@ def as_no_role(demo):
 
 def make_partner_user(username):
     partner = Partner.objects.first()
-    return do_create_staff_user(actor="test", username=username, password="x" * 16,
-                                roles=[(Role.PARTNER_USER, None, partner)])  # fmt: skip
+    return do_create_staff_user(
+        actor="test",
+        username=username,
+        password="x" * 16,
+        roles=[(Role.PARTNER_USER, None, partner)],
+    )

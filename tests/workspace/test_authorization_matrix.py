@@ -9,8 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
 
 from nara.core.actions.people import do_create_person
-from nara.core.models import EmergencyAccess, MythFact, Schedule, ScheduleException, Service
-from nara.core.models import Area
+from nara.core.models import Area, EmergencyAccess, MythFact, Schedule, ScheduleException, Service
 from tests.workspace.conftest import signed_in, user
 
 pytestmark = pytest.mark.django_db
@@ -61,10 +60,16 @@ EXPECTED = {
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
-    "healthz", "choose-language", "workspace:login", "workspace:login-verify",
-    "workspace:login-setup", "workspace:logout", "workspace:logout-everywhere",
-    "oidc_authentication_init", "oidc_authentication_callback",
-}  # fmt: skip
+    "healthz",
+    "choose-language",
+    "workspace:login",
+    "workspace:login-verify",
+    "workspace:login-setup",
+    "workspace:logout",
+    "workspace:logout-everywhere",
+    "oidc_authentication_init",
+    "oidc_authentication_callback",
+}
 PUBLIC_PREFIX = "public:"
 
 
@@ -84,8 +89,9 @@ def all_urls(patterns=None, prefix="", namespace=""):
 def objects(demo, centres):
     home = centres[0]
     person = do_create_person(actor="test", center=home, first_name="Test", last_name="Person")
-    grant = EmergencyAccess.objects.create(user=user("omar"), center=home, reason="matrix test",
-                                           expires_at="2000-01-01T00:00:00Z")  # fmt: skip
+    grant = EmergencyAccess.objects.create(
+        user=user("omar"), center=home, reason="matrix test", expires_at="2000-01-01T00:00:00Z"
+    )
     return {
         "centre": home.pk,
         "schedule": Schedule.objects.filter(center=home).first().pk,
@@ -103,11 +109,19 @@ def objects(demo, centres):
 
 
 OBJECT_FOR = {
-    "schedule": "schedule", "schedule-delete": "schedule", "exception": "exception",
-    "exception-delete": "exception", "directory": "directory", "directory-delete": "directory",
-    "service": "service", "area": "area", "myth-edit": "myth", "person": "person",
-    "emergency-review": "emergency", "user": "user",
-}  # fmt: skip
+    "schedule": "schedule",
+    "schedule-delete": "schedule",
+    "exception": "exception",
+    "exception-delete": "exception",
+    "directory": "directory",
+    "directory-delete": "directory",
+    "service": "service",
+    "area": "area",
+    "myth-edit": "myth",
+    "person": "person",
+    "emergency-review": "emergency",
+    "user": "user",
+}
 
 
 def concrete(name, route, objects):
@@ -122,10 +136,17 @@ def concrete(name, route, objects):
 
 @pytest.fixture
 def personas(demo):
-    clients = {name: signed_in(user(username)) for name, username in [
-        ("admin", "admin"), ("manager", "maria"), ("worker", "anna"), ("other_worker", "omar"),
-        ("analyst", "ahmed"), ("partner", "petra"),
-    ]}  # fmt: skip
+    clients = {
+        name: signed_in(user(username))
+        for name, username in [
+            ("admin", "admin"),
+            ("manager", "maria"),
+            ("worker", "anna"),
+            ("other_worker", "omar"),
+            ("analyst", "ahmed"),
+            ("partner", "petra"),
+        ]
+    }
     from django.test import Client
 
     clients["anonymous"] = Client()

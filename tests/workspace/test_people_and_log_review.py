@@ -16,8 +16,14 @@ def sample_pnr(n=0):
 
 
 def register(client, centre, pnr, last_name="Andersson", **extra):
-    data = {"center": centre.pk, "first_name": "Lina", "last_name": last_name, "pnr": pnr,
-            "address": "Storgatan 1", **extra}  # fmt: skip
+    data = {
+        "center": centre.pk,
+        "first_name": "Lina",
+        "last_name": last_name,
+        "pnr": pnr,
+        "address": "Storgatan 1",
+        **extra,
+    }
     return client.post("/staff/people/new/", data, HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -39,9 +45,9 @@ def test_register_find_and_view_a_person_without_the_number_leaking(as_worker, c
 
 
 @pytest.mark.parametrize(
-    "typed, message", [("19121212-1213", "check digit"), ("1912", "YYYYMMDD"),
-                       ("19121312-1212", "check digit")],
-)  # fmt: skip
+    "typed, message",
+    [("19121212-1213", "check digit"), ("1912", "YYYYMMDD"), ("19121312-1212", "check digit")],
+)
 def test_bad_personnummer_gets_a_clear_message_and_saves_nothing(
     as_worker, centres, typed, message
 ):
@@ -70,8 +76,10 @@ def test_emergency_access_needs_a_reason_and_is_flagged(as_worker, as_other_work
     person = Person.objects.get()
     short = as_other_worker.post(f"/staff/centres/{centres[0].pk}/emergency/", {"reason": "x"})
     assert short.status_code == 400
-    as_other_worker.post(f"/staff/centres/{centres[0].pk}/emergency/",
-                         {"reason": "Mother at the door, her centre is closed"})  # fmt: skip
+    as_other_worker.post(
+        f"/staff/centres/{centres[0].pk}/emergency/",
+        {"reason": "Mother at the door, her centre is closed"},
+    )
     asked = as_other_worker.get(f"/staff/people/{person.pk}/")
     assert asked.status_code == 200 and "Andersson" not in asked.content.decode()
     shown = as_other_worker.post(f"/staff/people/{person.pk}/", {"reason": "Crisis at the door"})

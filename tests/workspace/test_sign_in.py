@@ -9,7 +9,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nara.core.actions.staff import do_create_staff_user
 from nara.core.models import AuditEvent, Role
-
 from tests.workspace.conftest import signed_in, user
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +21,13 @@ def code_for(device, offset=0):
 
 @pytest.fixture
 def new_worker(demo, centres):
-    return do_create_staff_user(actor="test", username="sara", password=PASSWORD,
-                                last_name="Lind", roles=[(Role.SOCIAL_WORKER, centres[0], None)])  # fmt: skip
+    return do_create_staff_user(
+        actor="test",
+        username="sara",
+        password=PASSWORD,
+        last_name="Lind",
+        roles=[(Role.SOCIAL_WORKER, centres[0], None)],
+    )
 
 
 def test_new_staff_user_sets_up_totp_and_signs_in(new_worker):

@@ -6,8 +6,13 @@ from nara.core import audit, crypto
 from nara.core.models import Person
 from nara.lib import personnummer
 
-PERSONAL_FIELDS = {"personnummer_encrypted", "personnummer_hash", "first_name", "last_name",
-                   "address"}  # fmt: skip
+PERSONAL_FIELDS = {
+    "personnummer_encrypted",
+    "personnummer_hash",
+    "first_name",
+    "last_name",
+    "address",
+}
 
 
 class DuplicatePerson(ValueError):
@@ -16,8 +21,9 @@ class DuplicatePerson(ValueError):
         super().__init__("duplicate")
 
 
-def do_create_person(*, actor, center, first_name, last_name, pnr="", address="",
-                     protected_identity=False):  # fmt: skip
+def do_create_person(
+    *, actor, center, first_name, last_name, pnr="", address="", protected_identity=False
+):
     canonical = personnummer.normalise(pnr) if pnr else ""
     lookup = crypto.lookup_hash(canonical) if canonical else ""
     with transaction.atomic():
@@ -25,13 +31,22 @@ def do_create_person(*, actor, center, first_name, last_name, pnr="", address=""
         if existing:
             raise DuplicatePerson(existing)
         person = Person.objects.create(
-            center=center, first_name=first_name, last_name=last_name, address=address,
-            personnummer_encrypted=crypto.encrypt(canonical), personnummer_hash=lookup,
+            center=center,
+            first_name=first_name,
+            last_name=last_name,
+            address=address,
+            personnummer_encrypted=crypto.encrypt(canonical),
+            personnummer_hash=lookup,
             protected_identity=protected_identity,
-        )  # fmt: skip
+        )
         after = {f: getattr(person, f) for f in PERSONAL_FIELDS}
-        audit.record(actor=actor, action="person.create", obj=person, person_id=person.pk,
-                     changes=audit.field_changes({}, after, personal=PERSONAL_FIELDS))  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="person.create",
+            obj=person,
+            person_id=person.pk,
+            changes=audit.field_changes({}, after, personal=PERSONAL_FIELDS),
+        )
     return person
 
 

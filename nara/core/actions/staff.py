@@ -17,20 +17,26 @@ def profile_of(user):
     return profile
 
 
-def do_create_staff_user(*, actor, username, password=None, first_name="", last_name="",
-                         email="", roles=()):  # fmt: skip
+def do_create_staff_user(
+    *, actor, username, password=None, first_name="", last_name="", email="", roles=()
+):
     """roles: iterable of (role, center or None, partner or None)."""
     with transaction.atomic():
         user = get_user_model().objects.create_user(
-            username=username, password=password, first_name=first_name, last_name=last_name,
-            email=email, is_staff=True,
-        )  # fmt: skip
+            username=username,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            is_staff=True,
+        )
         if password is None:
             user.set_unusable_password()
             user.save(update_fields=["password"])
         profile_of(user)
-        audit.record(actor=actor, action="user.create", obj=user,
-                     changes={"username": [None, username]})  # fmt: skip
+        audit.record(
+            actor=actor, action="user.create", obj=user, changes={"username": [None, username]}
+        )
         do_set_memberships(actor=actor, user=user, roles=roles)
     return user
 
@@ -46,9 +52,14 @@ def do_set_memberships(*, actor, user, roles):
                 user=user, role=role, center_id=center_id, partner_id=partner_id
             )
         if wanted != set(current):
-            audit.record(actor=actor, action="user.roles", obj=user, changes={
-                "roles": [sorted(map(_label, current)), sorted(map(_label, wanted))],
-            })  # fmt: skip
+            audit.record(
+                actor=actor,
+                action="user.roles",
+                obj=user,
+                changes={
+                    "roles": [sorted(map(_label, current)), sorted(map(_label, wanted))],
+                },
+            )
     user.__dict__.pop("_nara_memberships", None)
 
 
@@ -64,11 +75,19 @@ def do_grant_emergency_access(*, actor, center, reason):
         raise ValueError("reason")
     with transaction.atomic():
         grant = EmergencyAccess.objects.create(
-            user=actor, center=center, reason=reason,
+            user=actor,
+            center=center,
+            reason=reason,
             expires_at=timezone.now() + dt.timedelta(hours=EMERGENCY_HOURS),
-        )  # fmt: skip
-        audit.record(actor=actor, action="emergency_access.grant", obj=grant, reason=reason,
-                     center_id=center.pk, flags={"emergency_access"})  # fmt: skip
+        )
+        audit.record(
+            actor=actor,
+            action="emergency_access.grant",
+            obj=grant,
+            reason=reason,
+            center_id=center.pk,
+            flags={"emergency_access"},
+        )
     return grant
 
 
@@ -76,8 +95,9 @@ def do_review_emergency_access(*, actor, grant):
     with transaction.atomic():
         grant.reviewed_by, grant.reviewed_at = actor, timezone.now()
         grant.save(update_fields=["reviewed_by", "reviewed_at"])
-        audit.record(actor=actor, action="emergency_access.review", obj=grant,
-                     center_id=grant.center_id)  # fmt: skip
+        audit.record(
+            actor=actor, action="emergency_access.review", obj=grant, center_id=grant.center_id
+        )
 
 
 def do_sign_out_everywhere(*, actor):

@@ -89,9 +89,11 @@ class StaffProfile(models.Model):
     session_generation = models.PositiveIntegerField(default=0)
     signs_in_with = models.CharField(max_length=10, default="local")
     home_address = models.CharField(
-        _("home address"), max_length=200, blank=True,
+        _("home address"),
+        max_length=200,
+        blank=True,
         help_text=_("Used only to flag look-ups of people at the same address."),
-    )  # fmt: skip
+    )
 
 
 class EmergencyAccess(models.Model):

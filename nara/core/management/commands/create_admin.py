@@ -29,11 +29,17 @@ class Command(BaseCommand):
             validate_password(password)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        do_create_staff_user(actor="create_admin", username=username, password=password,
-                             roles=[(Role.ADMINISTRATOR, None, None)])  # fmt: skip
-        self.stdout.write(self.style.SUCCESS(
-            f"Administrator {username} created. Sign in at /staff/ and set up two-step sign-in."
-        ))  # fmt: skip
+        do_create_staff_user(
+            actor="create_admin",
+            username=username,
+            password=password,
+            roles=[(Role.ADMINISTRATOR, None, None)],
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Administrator {username} created. Sign in at /staff/ and set up two-step sign-in."
+            )
+        )
 
     def _password(self, password_file):
         if password_file:
