@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "mozilla_django_oidc",
+    "django_tasks",
+    "django_tasks_db",
     "nara.core",
     "nara.public",
     "nara.workspace",
@@ -214,6 +216,34 @@ SECURE_REFERRER_POLICY = "no-referrer"
 NARA_QUICK_EXIT_URL = env("NARA_QUICK_EXIT_URL", "https://www.smhi.se/")
 # "Did this help?" answers allowed per client address and hour.
 NARA_FEEDBACK_PER_HOUR = int(env("NARA_FEEDBACK_PER_HOUR", "20"))
+
+# Background work: a database-backed queue (django-tasks), run by `manage.py run_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Message gateways for reminders: "console" (writes to NARA_MESSAGE_DIR), "smtp", "http_sms".
+NARA_EMAIL_GATEWAY = env("NARA_EMAIL_GATEWAY", "console")
+NARA_SMS_GATEWAY = env("NARA_SMS_GATEWAY", "console")
+NARA_MESSAGE_DIR = Path(env("NARA_MESSAGE_DIR", str(BASE_DIR / "var" / "messages")))
+EMAIL_HOST = env("NARA_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(env("NARA_SMTP_PORT", "25"))
+EMAIL_HOST_USER = env("NARA_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env("NARA_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("NARA_SMTP_STARTTLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("NARA_FROM_EMAIL", "noreply@example.org")
+NARA_SMS_URL = env("NARA_SMS_URL", "")
+NARA_SMS_USER = env("NARA_SMS_USER", "")
+NARA_SMS_PASSWORD = env("NARA_SMS_PASSWORD", "")
+NARA_SMS_SENDER = env("NARA_SMS_SENDER", "Info")
+NARA_PUBLIC_URL = env("NARA_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# Booking and reminders.
+NARA_BOOKING_HORIZON_DAYS = int(env("NARA_BOOKING_HORIZON_DAYS", "42"))
+NARA_REMINDER_HOURS_BEFORE = [
+    int(h) for h in env("NARA_REMINDER_HOURS_BEFORE", "24,2").split(",") if h.strip()
+]
+# Booking data is purged this many days after the visit (manage.py purge).
+NARA_BOOKING_RETENTION_DAYS = int(env("NARA_BOOKING_RETENTION_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,15 @@
 from .audit import AuditEvent, AuditHead
+from .booking import (
+    AnonymousQuestion,
+    Appointment,
+    Availability,
+    CallbackRequest,
+    FollowUpTask,
+    Mode,
+    PurgeProtocol,
+    Reminder,
+    Slot,
+)
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
 from .content import MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
@@ -7,6 +18,15 @@ from .services import Service
 from .staff import CENTRE_ROLES, EmergencyAccess, Membership, Partner, Role, StaffProfile
 
 __all__ = [
+    "AnonymousQuestion",
+    "Appointment",
+    "Availability",
+    "CallbackRequest",
+    "FollowUpTask",
+    "Mode",
+    "PurgeProtocol",
+    "Reminder",
+    "Slot",
     "CENTRE_ROLES",
     "EmergencyAccess",
     "Membership",

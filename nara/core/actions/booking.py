@@ -1,0 +1,383 @@
+"""Booking actions. A slot is never booked twice: the database refuses a second active
+appointment for the same slot (a partial unique index), and the loser gets SlotTaken."""
+
+import datetime as dt
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from nara.core import audit, crypto
+from nara.core.models import (
+    AnonymousQuestion,
+    Appointment,
+    CallbackRequest,
+    FollowUpTask,
+    Reminder,
+    Slot,
+)
+from nara.lib import calendar
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+PERSONAL = {"alias", "phone_encrypted", "email_encrypted"}
+
+
+class BookingError(ValueError):
+    """Something the resident can fix; `code` selects the message shown."""
+
+    def __init__(self, code):
+        self.code = code
+        super().__init__(code)
+
+
+class SlotTaken(BookingError):
+    def __init__(self):
+        super().__init__("taken")
+
+
+def new_code():
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_code(text):
+    return "".join(ch for ch in (text or "").upper() if ch in CODE_ALPHABET)
+
+
+def code_hash(code):
+    return crypto.lookup_hash("code:" + normalise_code(code))
+
+
+def token_hash(token):
+    return crypto.lookup_hash("token:" + token)
+
+
+# Publishing slots -------------------------------------------------------------------------
+
+
+def do_publish_slots(*, actor, availability, days=None):
+    """Create the concrete slots of a rule from today for `days` days; closed days are skipped.
+
+    Idempotent: existing slots are kept (one per rule and start time)."""
+    days = days or settings.NARA_BOOKING_HORIZON_DAYS
+    today = timezone.localdate()
+    closed = set(availability.center.exceptions.filter(closed=True).values_list("date", flat=True))
+    rule = _as_weekly_rule(availability)
+    slots = []
+    for date in calendar.rule_dates(rule, today, today + dt.timedelta(days=days)):
+        if date not in closed:
+            slots += _slots_on(availability, date)
+    now = timezone.now()
+    with transaction.atomic():
+        created = Slot.objects.bulk_create(
+            [s for s in slots if s.starts_at > now], ignore_conflicts=True
+        )
+        audit.record(
+            actor=actor,
+            action="slots.publish",
+            obj=availability.center,
+            changes={"availability": availability.pk, "slots": len(created)},
+        )
+    return len(created)
+
+
+def _as_weekly_rule(availability):
+    class Rule:
+        kind, freq, interval, bymonthday, title = "slot", "WEEKLY", 1, "", ""
+
+    rule = Rule()
+    rule.byday, rule.valid_from, rule.valid_to = (
+        availability.byday,
+        availability.valid_from,
+        availability.valid_to,
+    )
+    return rule
+
+
+def _slots_on(availability, date):
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(date, availability.opens_at, tzinfo=zone)
+    end_of_window = dt.datetime.combine(date, availability.closes_at, tzinfo=zone)
+    length = dt.timedelta(minutes=availability.meeting_minutes)
+    slots = []
+    while start + length <= end_of_window:
+        slots.append(
+            Slot(
+                center_id=availability.center_id,
+                availability=availability,
+                staff_member_id=availability.staff_member_id,
+                starts_at=start,
+                ends_at=start + length,
+                modes=availability.modes,
+                interpreter_languages=availability.interpreter_languages,
+            )
+        )
+        start += length
+    return slots
+
+
+# Booking ----------------------------------------------------------------------------------
+
+
+def do_book(
+    *,
+    slot_id,
+    mode,
+    alias,
+    language,
+    phone="",
+    email="",
+    interpreter_language="",
+    topic="",
+    staff_actor=None,
+):
+    """Book a slot. Returns (appointment, manage_token, code); raises BookingError/SlotTaken."""
+    slot = Slot.objects.select_related("center").filter(pk=slot_id).first()
+    _check_slot(slot, mode, interpreter_language)
+    token, code = secrets.token_urlsafe(24), new_code()
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                slot=slot,
+                center=slot.center,
+                mode=mode,
+                alias=alias.strip(),
+                topic=topic,
+                phone_encrypted=crypto.encrypt(phone),
+                email_encrypted=crypto.encrypt(email),
+                language=language,
+                interpreter_language=interpreter_language,
+                manage_token_hash=token_hash(token),
+                code_hash=code_hash(code),
+                booked_by_staff=staff_actor is not None,
+            )
+            _schedule_reminders(appointment, phone=phone, email=email)
+            audit.record(
+                actor=staff_actor or "resident",
+                action="appointment.book",
+                obj=appointment,
+                changes=_masked_summary(appointment),
+            )
+    except IntegrityError:
+        raise SlotTaken() from None
+    return appointment, token, code
+
+
+def _check_slot(slot, mode, interpreter_language):
+    if slot is None or slot.is_withdrawn or slot.starts_at <= timezone.now():
+        raise BookingError("unavailable")
+    if mode not in slot.modes:
+        raise BookingError("mode")
+    if interpreter_language and interpreter_language not in slot.interpreter_languages:
+        raise BookingError("interpreter")
+
+
+def _masked_summary(appointment):
+    values = {
+        "slot": appointment.slot_id,
+        "mode": appointment.mode,
+        "status": appointment.status,
+        "alias": appointment.alias,
+        "phone_encrypted": appointment.phone_encrypted,
+        "email_encrypted": appointment.email_encrypted,
+    }
+    return audit.field_changes({}, values, personal=PERSONAL)
+
+
+def _schedule_reminders(appointment, *, phone, email):
+    starts = appointment.slot.starts_at
+    now = timezone.now()
+    channels = [c for c, v in ((Reminder.Channel.SMS, phone), (Reminder.Channel.EMAIL, email)) if v]
+    for hours in settings.NARA_REMINDER_HOURS_BEFORE:
+        send_at = starts - dt.timedelta(hours=hours)
+        if send_at <= now:
+            continue
+        for channel in channels:
+            Reminder.objects.create(
+                appointment=appointment,
+                channel=channel,
+                send_at=send_at,
+                idempotency_key=uuid.uuid4().hex,
+            )
+
+
+def appointment_for_token(token):
+    return (
+        Appointment.objects.select_related("slot", "center")
+        .filter(manage_token_hash=token_hash(token))
+        .first()
+    )
+
+
+def appointment_for_code(code):
+    if len(normalise_code(code)) != 8:
+        return None
+    return (
+        Appointment.objects.select_related("slot", "center")
+        .filter(code_hash=code_hash(code))
+        .first()
+    )
+
+
+def do_cancel(*, appointment, by_centre=False, actor=None):
+    if appointment.status != Appointment.Status.BOOKED:
+        raise BookingError("not_booked")
+    status = (
+        Appointment.Status.CANCELLED_BY_CENTRE
+        if by_centre
+        else Appointment.Status.CANCELLED_BY_RESIDENT
+    )
+    return _set_status(appointment, status, actor=actor or "resident")
+
+
+def do_rebook(*, appointment, slot_id):
+    """Move a booking to another free slot; the old time is freed in the same transaction."""
+    if appointment.status != Appointment.Status.BOOKED:
+        raise BookingError("not_booked")
+    slot = Slot.objects.filter(pk=slot_id, center=appointment.center).first()
+    _check_slot(slot, appointment.mode, "")
+    old_slot = appointment.slot_id
+    try:
+        with transaction.atomic():
+            appointment.slot = slot
+            appointment.save(update_fields=["slot"])
+            phone = crypto.decrypt(appointment.phone_encrypted)
+            email = crypto.decrypt(appointment.email_encrypted)
+            appointment.reminders.filter(status=Reminder.Status.PENDING).update(
+                status=Reminder.Status.CANCELLED
+            )
+            _schedule_reminders(appointment, phone=phone, email=email)
+            audit.record(
+                actor="resident",
+                action="appointment.rebook",
+                obj=appointment,
+                changes={"slot": [old_slot, slot.pk]},
+            )
+    except IntegrityError:
+        raise SlotTaken() from None
+    return appointment
+
+
+def do_mark(*, actor, appointment, status):
+    """Staff mark attended / no-show / cancelled by the centre. A no-show creates a task."""
+    allowed = {
+        Appointment.Status.ATTENDED,
+        Appointment.Status.NO_SHOW,
+        Appointment.Status.CANCELLED_BY_CENTRE,
+    }
+    if status not in allowed:
+        raise BookingError("status")
+    return _set_status(appointment, status, actor=actor)
+
+
+def _set_status(appointment, status, *, actor):
+    with transaction.atomic():
+        old = appointment.status
+        appointment.status, appointment.status_changed_at = status, timezone.now()
+        appointment.save(update_fields=["status", "status_changed_at"])
+        if status != Appointment.Status.BOOKED:
+            appointment.reminders.filter(status=Reminder.Status.PENDING).update(
+                status=Reminder.Status.CANCELLED
+            )
+        if status == Appointment.Status.NO_SHOW:
+            FollowUpTask.objects.create(
+                center=appointment.center,
+                appointment=appointment,
+                title="Uteblivet besök: erbjud en ny tid",
+                due=timezone.localdate() + dt.timedelta(days=1),
+            )
+        audit.record(
+            actor=actor,
+            action="appointment.status",
+            obj=appointment,
+            changes={"status": [old, status]},
+        )
+    return appointment
+
+
+def do_send_rebook_nudge(*, actor, appointment):
+    """Queue a neutral "book a new time" message, if the resident left a phone or e-mail."""
+    phone = crypto.decrypt(appointment.phone_encrypted)
+    email = crypto.decrypt(appointment.email_encrypted)
+    channels = [c for c, v in ((Reminder.Channel.SMS, phone), (Reminder.Channel.EMAIL, email)) if v]
+    with transaction.atomic():
+        for channel in channels:
+            Reminder.objects.create(
+                appointment=appointment,
+                kind="rebook",
+                channel=channel,
+                send_at=timezone.now(),
+                idempotency_key=uuid.uuid4().hex,
+            )
+        audit.record(
+            actor=actor,
+            action="appointment.rebook_nudge",
+            obj=appointment,
+            changes={"channels": channels},
+        )
+    return len(channels)
+
+
+# Call me back and anonymous questions -----------------------------------------------------
+
+
+def do_request_callback(*, center, alias, phone, language, when, topic=""):
+    code = new_code()
+    with transaction.atomic():
+        callback = CallbackRequest.objects.create(
+            center=center,
+            alias=alias.strip(),
+            phone_encrypted=crypto.encrypt(phone),
+            language=language,
+            when=when,
+            topic=topic,
+            code_hash=code_hash(code),
+        )
+        audit.record(
+            actor="resident", action="callback.request", obj=callback, changes={"when": when}
+        )
+    return callback, code
+
+
+def do_ask_question(*, center, question, language, topic=""):
+    code = new_code()
+    with transaction.atomic():
+        asked = AnonymousQuestion.objects.create(
+            center=center,
+            question_encrypted=crypto.encrypt(question.strip()),
+            language=language,
+            topic=topic,
+            code_hash=code_hash(code),
+        )
+        audit.record(actor="resident", action="question.ask", obj=asked)
+    return asked, code
+
+
+def question_for_code(code):
+    if len(normalise_code(code)) != 8:
+        return None
+    return AnonymousQuestion.objects.filter(code_hash=code_hash(code)).first()
+
+
+def callback_for_code(code):
+    if len(normalise_code(code)) != 8:
+        return None
+    return CallbackRequest.objects.filter(code_hash=code_hash(code)).first()
+
+
+def do_answer_question(*, actor, question, answer):
+    with transaction.atomic():
+        question.answer_encrypted = crypto.encrypt(answer.strip())
+        question.answered_at = timezone.now()
+        question.save(update_fields=["answer_encrypted", "answered_at"])
+        audit.record(actor=actor, action="question.answer", obj=question)
+
+
+def do_handle_callback(*, actor, callback, note=""):
+    with transaction.atomic():
+        callback.handled_at = timezone.now()
+        callback.answer_encrypted = crypto.encrypt(note.strip())
+        callback.save(update_fields=["handled_at", "answer_encrypted"])
+        audit.record(actor=actor, action="callback.handle", obj=callback)
