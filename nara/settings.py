@@ -136,6 +136,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, for the test database: concurrency tests use real parallel writers.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-nara.sqlite3")}
     # WAL and a busy timeout let the web process and background workers share the file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -238,6 +240,8 @@ NARA_SMS_SENDER = env("NARA_SMS_SENDER", "Info")
 NARA_PUBLIC_URL = env("NARA_PUBLIC_URL", "http://127.0.0.1:8000")
 
 # Booking and reminders.
+NARA_SKIP_FORM_TIMER = env_bool("NARA_SKIP_FORM_TIMER", False)  # tests and benchmarks only
+NARA_BOOKINGS_PER_HOUR = int(env("NARA_BOOKINGS_PER_HOUR", "10"))
 NARA_BOOKING_HORIZON_DAYS = int(env("NARA_BOOKING_HORIZON_DAYS", "42"))
 NARA_REMINDER_HOURS_BEFORE = [
     int(h) for h in env("NARA_REMINDER_HOURS_BEFORE", "24,2").split(",") if h.strip()

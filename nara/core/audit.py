@@ -112,7 +112,12 @@ def _center_of(obj):
 def _locked_head():
     head = AuditHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        head, _ = AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        # First entry (or a freshly emptied test database): create the head without racing,
+        # then lock it like everyone else.
+        AuditHead.objects.bulk_create(
+            [AuditHead(pk=1, last_hash=GENESIS, last_id=0)], ignore_conflicts=True
+        )
+        head = AuditHead.objects.select_for_update().get(pk=1)
     return head
 
 

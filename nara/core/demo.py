@@ -14,12 +14,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from i18nfield.strings import LazyI18nString
 
 from nara.core.actions.areas import AreaMapping, do_import_areas, do_import_postcodes
+from nara.core.actions.booking import do_publish_slots
 from nara.core.actions.centers import do_create, do_set_catchment
 from nara.core.actions.staff import do_create_staff_user
 from nara.core.content_defaults import DEFAULT_MYTHS
 from nara.core.demo_geo import CENTRE_E, CENTRE_N, district_polygons, point_wgs84, to_wgs84_geojson
 from nara.core.models import (
     Area,
+    Availability,
     Center,
     Municipality,
     MythFact,
@@ -52,6 +54,22 @@ INDICATORS = {
 }
 
 
+def delete_demo():
+    """Remove the example municipality and its demo accounts (the audit trail stays)."""
+    from django.contrib.auth import get_user_model
+
+    from nara.core.models import Appointment, EmergencyAccess, Person, Slot
+
+    example = Municipality.objects.filter(is_example=True)
+    users = get_user_model().objects.filter(username__in=[s[0] for s in DEMO_STAFF])
+    EmergencyAccess.objects.filter(user__in=users).delete()
+    Appointment.objects.filter(center__municipality__in=example).delete()
+    Slot.objects.filter(center__municipality__in=example).delete()
+    Person.objects.filter(center__municipality__in=example).delete()
+    users.delete()
+    example.delete()
+
+
 def build_demo(*, seed):
     rng = random.Random(seed)
     municipality = Municipality.objects.create(code="9999", name="Exempelstad", is_example=True)
@@ -78,6 +96,8 @@ def build_demo(*, seed):
     _staff(centres + bases, rng)
     for center in centres + bases:
         _schedules(center)
+    for index, center in enumerate(centres):
+        _availability(center, index)
     _myths()
     _staff_accounts(municipality, centres, seed)
     return (
@@ -459,6 +479,27 @@ def _schedules(center):
                 "reason": _i18n(sv, en),
             },
         )
+
+
+def _availability(center, index):
+    today = local_now().date()
+    worker = center.staff.order_by("order").first()
+    rule = do_create(
+        actor=ACTOR,
+        model=Availability,
+        fields={
+            "center": center,
+            "staff_member": worker,
+            "byday": "MO,TU,WE,TH",
+            "opens_at": dt.time(9, 0),
+            "closes_at": dt.time(12, 0),
+            "meeting_minutes": 45,
+            "valid_from": today,
+            "modes": ["centre", "phone", "video"],
+            "interpreter_languages": [["ar", "so"], ["ar", "fa"], ["ti"]][index % 3],
+        },
+    )
+    do_publish_slots(actor=ACTOR, availability=rule, days=28)
 
 
 def _closures(today):

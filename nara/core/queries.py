@@ -80,3 +80,23 @@ def center_status(center, now=None):
     """(is_open, closes_at, next_opening) looking up to five weeks ahead."""
     now = now or local_now()
     return calendar.status_at(center_week(center, now.date(), days=35), now)
+
+
+def free_slots(center, days=21):
+    """Bookable future slots of a centre with no active appointment, soonest first."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import Appointment, Slot
+
+    now = timezone.now()
+    taken = Appointment.objects.filter(slot=OuterRef("pk"), status__in=Appointment.ACTIVE)
+    return list(
+        Slot.objects.filter(
+            center=center,
+            is_withdrawn=False,
+            starts_at__gt=now,
+            starts_at__lt=now + dt.timedelta(days=days),
+        )
+        .exclude(Exists(taken))
+        .select_related("staff_member")
+    )

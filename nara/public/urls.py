@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import booking_views, views
 
 app_name = "public"
 urlpatterns = [
@@ -15,4 +15,12 @@ urlpatterns = [
     path("help/<slug:slug>/", views.topic_detail, name="topic"),
     path("myths-and-facts/", views.myths, name="myths"),
     path("feedback/", views.feedback, name="feedback"),
+    path("centres/<slug:slug>/book/", booking_views.book, name="book"),
+    path("centres/<slug:slug>/call-me/", booking_views.callback, name="callback"),
+    path("centres/<slug:slug>/ask/", booking_views.question, name="question"),
+    path("booking/", booking_views.booking_by_code, name="booking-code"),
+    path("booking/<str:token>/", booking_views.booking, name="booking"),
+    path("booking/<str:token>/cancel/", booking_views.booking_cancel, name="booking-cancel"),
+    path("booking/<str:token>/rebook/", booking_views.booking_rebook, name="booking-rebook"),
+    path("answers/", booking_views.answers, name="answers"),
 ]

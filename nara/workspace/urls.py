@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import admin_views as admin
-from . import audit_views, auth_views, people_views, user_views, views
+from . import audit_views, auth_views, booking_views, people_views, user_views, views
 
 app_name = "workspace"
 urlpatterns = [
@@ -42,6 +42,21 @@ urlpatterns = [
     path("audit/", audit_views.log_review, name="log-review"),
     path("audit/verify/", audit_views.verify, name="audit-verify"),
     path("audit/emergency/<int:pk>/review/", audit_views.emergency_review, name="emergency-review"),
+    path("centres/<int:pk>/calendar/", booking_views.calendar, name="calendar"),
+    path("centres/<int:pk>/book/", booking_views.phone_booking, name="phone-booking"),
+    path(
+        "centres/<int:pk>/availability/new/",
+        booking_views.availability_new,
+        name="availability-new",
+    ),
+    path(
+        "appointments/<int:pk>/status/", booking_views.appointment_status, name="appointment-status"
+    ),
+    path("appointments/<int:pk>/nudge/", booking_views.appointment_nudge, name="appointment-nudge"),
+    path("questions/<int:pk>/", booking_views.question_answer, name="question"),
+    path("callbacks/<int:pk>/", booking_views.callback_detail, name="callback"),
+    path("tasks/<int:pk>/done/", booking_views.task_done, name="task-done"),
+    path("no-shows/", booking_views.no_shows, name="no-shows"),
     path("users/", user_views.user_list, name="users"),
     path("users/new/", user_views.user_create, name="user-new"),
     path("users/<int:pk>/", user_views.user_roles, name="user"),

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from nara.core.demo import build_demo, demo_logins
+from nara.core.demo import build_demo, delete_demo, demo_logins
 from nara.core.models import Municipality
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
             self.stdout.write("The example municipality already exists (use --reset to rebuild).")
         else:
             with transaction.atomic():
-                existing.delete()
+                delete_demo()
                 summary = build_demo(seed=seed)
             self.stdout.write(self.style.SUCCESS(summary))
         self.stdout.write(
