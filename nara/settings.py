@@ -248,6 +248,8 @@ NARA_REMINDER_HOURS_BEFORE = [
 ]
 # Booking data is purged this many days after the visit (manage.py purge).
 NARA_BOOKING_RETENTION_DAYS = int(env("NARA_BOOKING_RETENTION_DAYS", "30"))
+# Anonymous questions stay readable with their code this long.
+NARA_QUESTION_RETENTION_DAYS = int(env("NARA_QUESTION_RETENTION_DAYS", "90"))
 
 LOGGING = {
     "version": 1,

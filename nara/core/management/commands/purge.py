@@ -1,0 +1,22 @@
+"""manage.py purge: retention run for booking data; prints the protocol (counts only).
+
+Schedule it daily, e.g. a systemd timer or cron: `0 3 * * * /srv/nara/.venv/bin/python
+manage.py purge`. Retention periods: NARA_BOOKING_RETENTION_DAYS, NARA_QUESTION_RETENTION_DAYS.
+"""
+
+from django.core.management.base import BaseCommand
+
+from nara.core.actions.retention import do_purge
+
+
+class Command(BaseCommand):
+    help = "Purge old booking data (keeps only what the figures need) and write a protocol."
+
+    def handle(self, *args, **options):
+        protocol = do_purge()
+        summary = ", ".join(f"{name} {count}" for name, count in protocol.counts.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Purge protocol {protocol.pk} (before {protocol.cutoff:%Y-%m-%d}): {summary}."
+            )
+        )
