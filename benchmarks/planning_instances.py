@@ -78,13 +78,16 @@ def _smooth_need(rng, xy: np.ndarray, width: float, height: float) -> np.ndarray
 def norrkoping_instance(path: Path = NORRKOPING_FILE) -> Instance | None:
     if not path.exists():
         return None
+    import shapely
     from pyproj import Transformer
     from shapely.geometry import shape
-    from shapely.ops import transform
 
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
     to_sweref = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True).transform
-    xy = np.array([transform(to_sweref, shape(f["geometry"])).centroid.coords[0] for f in features])
+    projected = [
+        shapely.transform(shape(f["geometry"]), to_sweref, interleaved=False) for f in features
+    ]
+    xy = np.array([geometry.centroid.coords[0] for geometry in projected])
     population = np.array([f["properties"]["pop"] for f in features], dtype=float)
     need = np.array([f["properties"]["needZ"] for f in features], dtype=float)
     need01 = (need - need.min()) / (need.max() - need.min())

@@ -21,6 +21,7 @@ class MilpOutcome:
     objective: float
     bound: float
     status: str  # "optimal", "time limit", "infeasible" or HiGHS's own words
+    reduced_costs: np.ndarray | None = None  # LP only
 
 
 @dataclass
@@ -86,11 +87,13 @@ def _outcome(highs: highspy.Highs, model: Milp, relax: bool) -> MilpOutcome:
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     values = np.array(highs.getSolution().col_value) if has_solution else None
     objective = info.objective_function_value if has_solution else INFINITY
+    reduced_costs = None
     if relax:
-        bound = objective if status == states.kOptimal else -INFINITY
+        solved = status == states.kOptimal
+        bound = objective if solved else -INFINITY
+        reduced_costs = np.array(highs.getSolution().col_dual) if solved else None
     else:
         bound = info.mip_dual_bound
     words = {states.kOptimal: "optimal", states.kTimeLimit: "time limit"}
-    return MilpOutcome(
-        values, objective, bound, words.get(status, highs.modelStatusToString(status))
-    )
+    status_words = words.get(status, highs.modelStatusToString(status))
+    return MilpOutcome(values, objective, bound, status_words, reduced_costs)
