@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "nara.core",
     "nara.public",
     "nara.workspace",
+    "nara.planning",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +87,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "workspace/locked.html"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "nara.workspace.auth_views.axes_username"
 OTP_TOTP_ISSUER = env("NARA_TOTP_ISSUER", "Nära")
 OTP_TOTP_THROTTLE_FACTOR = 1
 SESSION_COOKIE_AGE = int(env("NARA_SESSION_HOURS", "10")) * 3600

@@ -58,7 +58,8 @@ def _find_context(form, **extra):
 @require_GET
 def find(request):
     if "area" in request.GET:
-        area = Area.objects.filter(code=request.GET["area"]).first()
+        code = request.GET["area"].replace("\x00", "")[:32]
+        area = Area.objects.filter(code=code).first()
         if area is None:
             return _find_again(request, FindForm(), _("We could not find that area."))
         return _area_result(request, area)

@@ -23,6 +23,12 @@ from .middleware import GENERATION_KEY
 from .oidc import oidc_enabled
 
 
+def axes_username(request, credentials=None):
+    """The username django-axes records for lockouts: as typed, but bounded and NUL-free."""
+    source = credentials if credentials is not None else request.POST
+    return str((source or {}).get("username", "")).replace("\x00", "")[:150]
+
+
 def login(request):
     if request.user.is_authenticated and second_factor_done(request):
         return redirect("workspace:index")
