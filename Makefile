@@ -21,6 +21,7 @@ system-deps:
 browser-deps: system-deps
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	@test -f tests/browser/node_modules/axe-core/axe.min.js || npm ci --prefix tests/browser --no-audit --no-fund --silent
+	@test -d tests/oidc_provider/node_modules/oidc-provider || npm ci --prefix tests/oidc_provider --no-audit --no-fund --silent
 
 messages: $(VENV)/.installed system-deps
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0

@@ -139,7 +139,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, for the test database: concurrency tests use real parallel writers.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-nara.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-nara-{os.getpid()}.sqlite3")}
     # WAL and a busy timeout let the web process and background workers share the file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,

@@ -5,7 +5,11 @@ Roles and centres come from a claim (NARA_OIDC_ROLES_CLAIM), e.g.
 synchronised at every sign-in. An account whose claims map to no role cannot sign in.
 """
 
+import logging
+
+import requests
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -13,6 +17,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from nara.core.actions.staff import do_record_sign_in, do_set_memberships, profile_of
 from nara.core.models import Center, Partner, Role
 
+logger = logging.getLogger(__name__)
 SCOPED = {Role.SOCIAL_WORKER, Role.CENTRE_MANAGER, Role.PARTNER_USER}
 
 
@@ -44,11 +49,6 @@ def roles_from_claims(claims):
 
 
 class NaraOIDCBackend(OIDCAuthenticationBackend):
-    def authenticate(self, request, **kwargs):
-        if not oidc_enabled() or request is None or "code" not in request.GET:
-            return None
-        return super().authenticate(request, **kwargs)
-
     def filter_users_by_claims(self, claims):
         username = self.get_username(claims)
         return self.UserModel.objects.filter(username=username)
@@ -73,11 +73,38 @@ class NaraOIDCBackend(OIDCAuthenticationBackend):
         profile.signs_in_with = "oidc"
         profile.save(update_fields=["signs_in_with"])
         do_set_memberships(actor="oidc", user=user, roles=roles_from_claims(claims))
-        do_record_sign_in(user=user, method="oidc")
-        if self.request is not None:
-            # The provider did the second factor; the workspace trusts this session.
-            self.request.session["nara_signed_in_with"] = "oidc"
         return user
+
+    def authenticate(self, request, **kwargs):
+        if not oidc_enabled() or request is None or "code" not in request.GET:
+            return None
+        try:
+            return super().authenticate(request, **kwargs)
+        except requests.RequestException:
+            # Provider unreachable or refusing our client: a failed sign-in, not a server error.
+            logger.warning("OIDC sign-in failed: the identity provider did not answer as expected")
+            return None
+
+    def verify_token(self, token, **kwargs):
+        payload = super().verify_token(token, **kwargs)
+        issuer = settings.OIDC_OP_ISSUER
+        audience = payload.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if (issuer and payload.get("iss") != issuer) or (
+            settings.OIDC_RP_CLIENT_ID not in audiences
+        ):
+            raise SuspiciousOperation("ID token issuer or audience does not match")
+        return payload
+
+
+class NaraOIDCCallbackView(OIDCAuthenticationCallbackView):
+    def login_success(self):
+        # Only now is the user signed in: auth.login() has cycled or flushed the session.
+        response = super().login_success()
+        # The provider did the second factor; the workspace trusts this session.
+        self.request.session["nara_signed_in_with"] = "oidc"
+        do_record_sign_in(user=self.user, method="oidc")
+        return response
 
 
 def _only_when_enabled(view):
@@ -90,4 +117,4 @@ def _only_when_enabled(view):
 
 
 start = _only_when_enabled(OIDCAuthenticationRequestView.as_view())
-callback = _only_when_enabled(OIDCAuthenticationCallbackView.as_view())
+callback = _only_when_enabled(NaraOIDCCallbackView.as_view())
