@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import admin_views as admin
 from . import audit_views, auth_views, booking_views, people_views, user_views, views
@@ -60,4 +60,5 @@ urlpatterns = [
     path("users/", user_views.user_list, name="users"),
     path("users/new/", user_views.user_create, name="user-new"),
     path("users/<int:pk>/", user_views.user_roles, name="user"),
+    path("planning/", include("nara.planning.urls")),
 ]

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
 
 from nara.core.actions import booking
+from nara.planning.demo import create_example_scenario
 from nara.core.actions.people import do_create_person
 from nara.core.models import (
     Area,
@@ -76,6 +77,16 @@ EXPECTED = {
     "workspace:users": ADMIN,
     "workspace:user-new": ADMIN,
     "workspace:user": ADMIN,
+    "workspace:planning": {"admin", "analyst"},
+    "workspace:planning-sites": {"admin", "analyst"},
+    "workspace:planning-scenarios": {"admin", "analyst"},
+    "workspace:planning-scenario-new": {"admin", "analyst"},
+    "workspace:planning-scenario": {"admin", "analyst"},
+    "workspace:planning-scenario-print": {"admin", "analyst"},
+    "workspace:planning-scenario-delete": {"admin", "analyst"},
+    "workspace:planning-compare": {"admin", "analyst"},
+    "workspace:planning-export-csv": {"admin", "analyst"},
+    "workspace:planning-export-xlsx": {"admin", "analyst"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -121,6 +132,7 @@ def objects(demo, centres):
         center=home, alias="Test", phone="+46701234567", language="sv", when="any"
     )
     return {
+        "scenario": create_example_scenario(actor="test", municipality=demo).pk,
         "appointment": appointment.pk,
         "question": asked.pk,
         "callback": called.pk,
@@ -158,6 +170,9 @@ OBJECT_FOR = {
     "callback": "callback",
     "task-done": "task",
     "user": "user",
+    "planning-scenario": "scenario",
+    "planning-scenario-print": "scenario",
+    "planning-scenario-delete": "scenario",
 }
 
 

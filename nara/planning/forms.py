@@ -1,0 +1,204 @@
+"""Planning forms: need weights, scenario parameters, candidate import."""
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from . import plans, services
+from .models import Scenario
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+class WeightsMixin:
+    """One weight and one direction field per indicator: ``w_<name>`` and ``up_<name>``."""
+
+    def add_weight_fields(self, names):
+        defaults = services.default_weights(names)
+        self.indicator_names = list(names)
+        for name, default in defaults.items():
+            self.fields[f"w_{name}"] = forms.FloatField(
+                label=_("Weight of %s") % name,
+                min_value=0,
+                initial=default.weight,
+                required=True,
+            )
+            self.fields[f"up_{name}"] = forms.BooleanField(
+                label=_("A higher value of %s means more need") % name,
+                required=False,
+                initial=default.higher_means_more_need,
+            )
+
+    def weight_rows(self):
+        return [(self[f"w_{name}"], self[f"up_{name}"]) for name in self.indicator_names]
+
+    def weights(self):
+        data = self.cleaned_data
+        return {
+            name: services.Weight(data[f"w_{name}"], data[f"up_{name}"])
+            for name in self.indicator_names
+        }
+
+    def check_weights(self):
+        if all(self.cleaned_data.get(f"w_{n}") == 0 for n in self.indicator_names):
+            raise forms.ValidationError(
+                _("Give at least one indicator a weight above 0; otherwise there is no need index.")
+            )
+
+
+class NeedForm(WeightsMixin, forms.Form):
+    def __init__(self, *args, indicator_names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_weight_fields(indicator_names)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            self.check_weights()
+        return cleaned
+
+
+class ScenarioForm(WeightsMixin, forms.Form):
+    name = forms.CharField(label=_lazy("Scenario name"), max_length=120)
+    model = forms.ChoiceField(
+        label=_lazy("Model"),
+        choices=Scenario.Model.choices,
+        help_text=_lazy(
+            "Maximal covering: open k sites that reach as much need as possible within the "
+            "coverage distance. p-median: open k sites with the shortest need-weighted distance. "
+            "Capacitated catchments: k bases, every area assigned to one, each base within its "
+            "capacity."
+        ),
+    )
+    k = forms.IntegerField(label=_lazy("Number of sites or bases (k)"), min_value=1, initial=3)
+    coverage_distance = forms.FloatField(
+        label=_lazy("Coverage distance"),
+        min_value=0,
+        initial=services.DEFAULT_COVERAGE_DISTANCE,
+        help_text=_lazy(
+            "Metres in a straight line (or the unit of the travel-time file). Used by maximal "
+            "covering, and by every model for the coverage share."
+        ),
+    )
+    capacity = forms.FloatField(
+        label=_lazy("Capacity per base"),
+        min_value=0,
+        required=False,
+        help_text=_lazy("Capacitated catchments only: residents, or staff posts, per base."),
+    )
+    capacity_on = forms.ChoiceField(
+        label=_lazy("Capacity counts"),
+        choices=[("population", _lazy("residents")), ("staff", _lazy("staff posts"))],
+        initial="population",
+    )
+    contiguous = forms.BooleanField(
+        label=_lazy("Each catchment must be contiguous (areas whose borders touch)"),
+        required=False,
+    )
+    include_centres = forms.BooleanField(
+        label=_lazy("Existing centres and bases are candidates"), required=False, initial=True
+    )
+    include_sites = forms.BooleanField(
+        label=_lazy("Imported candidate sites are candidates"), required=False, initial=True
+    )
+    include_areas = forms.BooleanField(
+        label=_lazy("The point of every area is a candidate"), required=False, initial=True
+    )
+    fixed = forms.MultipleChoiceField(label=_lazy("Keep open (fixed)"), required=False)
+    excluded = forms.MultipleChoiceField(label=_lazy("Exclude"), required=False)
+    travel_matrix = forms.FileField(
+        label=_lazy("Travel-time matrix (optional CSV)"),
+        required=False,
+        help_text=_lazy(
+            "Columns origin,destination,value: area code, candidate id (as listed under "
+            "candidate sites), minutes or metres. Without a file, straight-line metres are used."
+        ),
+    )
+    staff_posts = forms.IntegerField(
+        label=_lazy("Staff posts in total"), min_value=0, initial=6, required=False
+    )
+    min_posts = forms.IntegerField(
+        label=_lazy("Minimum posts per centre"), min_value=0, initial=1, required=False
+    )
+    cost_per_post = forms.FloatField(
+        label=_lazy("Cost per post and year (SEK)"),
+        min_value=0,
+        initial=services.DEFAULT_COST_PER_POST,
+    )
+    cost_per_site = forms.FloatField(
+        label=_lazy("Cost per site and year (SEK)"),
+        min_value=0,
+        initial=services.DEFAULT_COST_PER_SITE,
+    )
+
+    def __init__(self, *args, indicator_names=(), candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(c.id, f"{c.name} ({c.id})") for c in candidates]
+        self.fields["fixed"].choices = choices
+        self.fields["excluded"].choices = choices
+        self.fields["fixed"].widget.attrs["size"] = 8
+        self.fields["excluded"].widget.attrs["size"] = 8
+        self.add_weight_fields(indicator_names)
+
+    def clean_travel_matrix(self):
+        upload = self.cleaned_data.get("travel_matrix")
+        if not upload:
+            return None
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The travel-time file is larger than 20 MB."))
+        try:
+            return upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The travel-time file is not UTF-8 text.")) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        self.check_weights()
+        if cleaned["model"] == Scenario.Model.CATCHMENTS and not cleaned.get("capacity"):
+            self.add_error("capacity", _("Capacitated catchments need a capacity per base."))
+        return cleaned
+
+    def plan_request(self):
+        data = self.cleaned_data
+        upload = self.files.get("travel_matrix")
+        return plans.PlanRequest(
+            model=data["model"],
+            k=data["k"],
+            coverage_distance=data["coverage_distance"],
+            capacity=data.get("capacity"),
+            capacity_on=data["capacity_on"],
+            contiguous=data["contiguous"],
+            fixed=tuple(data["fixed"]),
+            excluded=tuple(data["excluded"]),
+            weights=self.weights(),
+            staff_posts=data.get("staff_posts") or 0,
+            min_posts=data.get("min_posts") or 0,
+            cost_per_post=data["cost_per_post"],
+            cost_per_site=data["cost_per_site"],
+            include_centres=data["include_centres"],
+            include_sites=data["include_sites"],
+            include_areas=data["include_areas"],
+            travel_matrix=data.get("travel_matrix"),
+            travel_matrix_name=upload.name if upload else "",
+        )
+
+
+class CandidateImportForm(forms.Form):
+    file = forms.FileField(
+        label=_lazy("File with candidate sites"),
+        help_text=_lazy(
+            "CSV with the columns name,lon,lat and optionally kind (WGS84 degrees), or GeoJSON "
+            "points with a name property (WGS84, or EPSG:3006 declared in the crs member)."
+        ),
+    )
+    replace = forms.BooleanField(
+        label=_lazy("Replace the sites imported before"), required=False, initial=False
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        return upload

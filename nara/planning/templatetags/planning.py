@@ -1,0 +1,61 @@
+"""Formatting for planning pages: solver status in words, shares, money and distances."""
+
+import re
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+WITHIN = re.compile(r"^within ([0-9.]+) % of optimal$")
+
+
+@register.filter
+def plan_status(status):
+    """The solver's status ("optimal", "within X % of optimal") in the user's language."""
+    if status == "optimal":
+        return _("optimal")
+    match = WITHIN.match(status or "")
+    if match:
+        return _("within %(gap)s %% of optimal") % {"gap": match.group(1).replace(".", ",")}
+    return status or "–"
+
+
+def _grouped(number, decimals=0):
+    text = f"{number:,.{decimals}f}"
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+@register.filter
+def number(value, decimals=0):
+    if value is None or value == "":
+        return "–"
+    return _grouped(float(value), int(decimals))
+
+
+@register.filter
+def share(value):
+    if value is None:
+        return "–"
+    return f"{_grouped(float(value) * 100, 1)}\u00a0%"
+
+
+@register.filter
+def distance(value, unit="m"):
+    if value is None:
+        return "–"
+    if unit == "m":
+        return f"{_grouped(float(value) / 1000, 2)}\u00a0km"
+    return _grouped(float(value), 1)
+
+
+@register.filter
+def sek(value):
+    if value is None:
+        return "–"
+    return f"{_grouped(float(value))}\u00a0kr"
+
+
+@register.filter
+def get(mapping, key):
+    return (mapping or {}).get(key)

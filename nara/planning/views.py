@@ -1,0 +1,282 @@
+"""Planning pages for analysts and administrators: need, candidate sites, scenarios, exports.
+
+Objects come from nara.planning.access; writes go through nara.planning.actions.
+"""
+
+import numpy as np
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nara.core.models import Area
+from nara.workspace.decorators import staff_view
+
+from . import access, exports, maps, plans, services
+from .actions import do_create_scenario, do_delete_scenario, do_import_candidate_sites
+from .forms import CandidateImportForm, NeedForm, ScenarioForm
+from .models import CandidateSite, Scenario
+from .sites_import import CandidateImportError, parse_candidates
+
+planner_view = staff_view(*access.PLANNERS)
+
+
+def _municipality(request):
+    code = request.GET.get("municipality") or request.POST.get("municipality")
+    return access.get_municipality(request.user, code)
+
+
+def _base_context(request, municipality):
+    return {
+        "municipality": municipality,
+        "municipalities": access.planning_municipalities(request.user),
+    }
+
+
+def _area_names(municipality):
+    return dict(Area.objects.filter(municipality=municipality).values_list("code", "name"))
+
+
+@planner_view
+def need(request):
+    municipality = _municipality(request)
+    context = _base_context(request, municipality)
+    names = services.indicator_names(municipality)
+    bound = any(key.startswith("w_") for key in request.GET)
+    form = NeedForm(request.GET if bound else None, indicator_names=names)
+    status = 200
+    weights = services.default_weights(names)
+    if bound:
+        if form.is_valid():
+            weights = form.weights()
+        else:
+            status = 400
+    context["form"] = form
+    context["formula_defaults"] = sorted(services.LOWER_MEANS_MORE_NEED)
+    context["need_strength"] = services.NEED_STRENGTH
+    if status == 200 and names:
+        try:
+            result = services.compute_need(municipality, weights)
+        except services.PlanInputError as exc:
+            form.add_error(None, exc.message)
+            status = 400
+        else:
+            context.update(_need_context(municipality, result))
+    return render(request, "planning/need.html", context, status=status)
+
+
+def _need_context(municipality, result):
+    areas, index = result.areas, result.index
+    values = dict(zip(areas.codes, index.index, strict=True))
+    names = dict(zip(areas.codes, areas.names, strict=True))
+    svg, legend = maps.choropleth(municipality, values, names, _("Need index per area"))
+    classes, _legend = maps.need_classes(values)
+    used = list(index.contributions)
+    order = np.argsort(-index.index, kind="stable")
+    rows = [
+        {
+            "code": areas.codes[i],
+            "name": areas.names[i],
+            "population": areas.population[i],
+            "index": float(index.index[i]),
+            "quintile": classes[areas.codes[i]],
+            "demand": float(result.demand[i]),
+            "cells": [
+                (result.values[name][i], float(index.contributions[name][i])) for name in used
+            ],
+        }
+        for i in order
+    ]
+    imputed = {name: codes for name, codes in index.imputed.items() if codes}
+    return {"svg": svg, "legend": legend, "rows": rows, "used": used, "imputed": imputed}
+
+
+@planner_view
+def sites(request):
+    municipality = _municipality(request)
+    form = CandidateImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows = parse_candidates(upload.name, upload.read())
+            except CandidateImportError as exc:
+                form.add_error("file", str(exc))
+            else:
+                count = do_import_candidate_sites(
+                    actor=request.user,
+                    municipality=municipality,
+                    rows=rows,
+                    source=upload.name,
+                    replace=form.cleaned_data["replace"],
+                )
+                messages.success(request, _("%d candidate sites imported.") % count)
+                return redirect(_with_municipality("workspace:planning-sites", municipality))
+        status = 400
+    areas = services.load_areas(municipality) if municipality.areas.exists() else None
+    candidates = services.candidate_list(municipality, areas) if areas else []
+    context = _base_context(request, municipality)
+    context.update(
+        {
+            "form": form,
+            "imported": CandidateSite.objects.filter(municipality=municipality),
+            "candidates": candidates,
+        }
+    )
+    return render(request, "planning/sites.html", context, status=status)
+
+
+def _with_municipality(name, municipality, *args):
+    return f"{reverse(name, args=args)}?municipality={municipality.code}"
+
+
+@planner_view
+def scenario_list(request):
+    municipality = _municipality(request)
+    context = _base_context(request, municipality)
+    context["scenarios"] = Scenario.objects.filter(municipality=municipality)
+    return render(request, "planning/scenario_list.html", context)
+
+
+@planner_view
+def scenario_new(request):
+    municipality = _municipality(request)
+    names = services.indicator_names(municipality)
+    areas = services.load_areas(municipality) if municipality.areas.exists() else None
+    candidates = services.candidate_list(municipality, areas) if areas else []
+    form = ScenarioForm(
+        request.POST or None,
+        request.FILES or None,
+        indicator_names=names,
+        candidates=candidates,
+    )
+    if request.method == "POST" and form.is_valid():
+        plan = form.plan_request()
+        try:
+            results = plans.run_plan(municipality, plan)
+        except services.PlanInputError as exc:
+            field = exc.field if exc.field in form.fields else None
+            if exc.field == "weights":
+                field = None
+            form.add_error(field, exc.message)
+        else:
+            scenario = do_create_scenario(
+                actor=request.user,
+                municipality=municipality,
+                name=form.cleaned_data["name"],
+                model=plan.model,
+                parameters=plan.parameters(),
+                results=results,
+            )
+            messages.success(request, _("Scenario saved."))
+            return redirect("workspace:planning-scenario", scenario.pk)
+    context = _base_context(request, municipality)
+    context.update({"form": form, "candidate_count": len(candidates)})
+    status = 400 if form.is_bound else 200
+    return render(request, "planning/scenario_form.html", context, status=status)
+
+
+def _scenario_context(scenario):
+    municipality = scenario.municipality
+    names = _area_names(municipality)
+    svg = maps.catchment_map(
+        municipality, scenario.results, names, _("Catchments of %s") % scenario.name
+    )
+    site_names = {s["id"]: s for s in scenario.results.get("sites", [])}
+    distances = scenario.results.get("distance", {})
+    areas = [
+        {
+            "code": code,
+            "name": names.get(code, code),
+            "site": site_names.get(site_id),
+            "distance": distances.get(code),
+            "need": scenario.results.get("need_index", {}).get(code),
+        }
+        for code, site_id in sorted(
+            scenario.results.get("assignment", {}).items(), key=lambda kv: names.get(kv[0], "")
+        )
+    ]
+    sites = [
+        {**site, "colour": (site["number"] - 1) % maps.PALETTE_SIZE}
+        for site in scenario.results.get("sites", [])
+    ]
+    return {
+        "scenario": scenario,
+        "sites": sites,
+        "results": scenario.results,
+        "parameters": scenario.parameters,
+        "metrics": scenario.metrics,
+        "svg": svg,
+        "areas": areas,
+        "unit": scenario.results.get("distance_unit", "m"),
+        "municipality": municipality,
+    }
+
+
+@planner_view
+def scenario_detail(request, pk):
+    scenario = access.get_scenario(request.user, pk)
+    return render(request, "planning/scenario_detail.html", _scenario_context(scenario))
+
+
+@planner_view
+def scenario_print(request, pk):
+    scenario = access.get_scenario(request.user, pk)
+    return render(request, "planning/scenario_print.html", _scenario_context(scenario))
+
+
+@planner_view
+@require_POST
+def scenario_delete(request, pk):
+    scenario = access.get_scenario(request.user, pk)
+    municipality = scenario.municipality
+    do_delete_scenario(actor=request.user, scenario=scenario)
+    messages.success(request, _("Scenario deleted."))
+    return redirect(_with_municipality("workspace:planning-scenarios", municipality))
+
+
+def _selected(request):
+    ids = [int(v) for v in request.GET.getlist("ids") if v.isdigit()]
+    if ids:
+        return access.get_scenarios(request.user, ids)
+    municipality = _municipality(request)
+    return list(Scenario.objects.filter(municipality=municipality))
+
+
+@planner_view
+def compare(request):
+    scenarios = _selected(request)
+    municipality = scenarios[0].municipality if scenarios else _municipality(request)
+    context = _base_context(request, municipality)
+    context["scenarios"] = scenarios
+    context["ids"] = "&".join(f"ids={s.pk}" for s in scenarios)
+    return render(request, "planning/compare.html", context)
+
+
+@planner_view
+def export_csv(request):
+    scenarios = _selected(request)
+    rows = (
+        exports.site_rows(scenarios)
+        if request.GET.get("level") == "centres"
+        else exports.scenario_rows(scenarios)
+    )
+    response = HttpResponse(exports.to_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="scenarios.csv"'
+    return response
+
+
+@planner_view
+def export_xlsx(request):
+    scenarios = _selected(request)
+    municipality = scenarios[0].municipality if scenarios else _municipality(request)
+    content = exports.to_xlsx(scenarios, _area_names(municipality))
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="scenarios.xlsx"'
+    return response
