@@ -32,6 +32,8 @@ demo: messages
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo_data
 	@echo "Nära demo: http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/staff/)"
+	@echo "Reminders are written as files to var/messages/ by the background worker."
+	$(BIN)/python manage.py run_worker & worker=$$!; trap "kill $$worker" EXIT; \
 	$(BIN)/gunicorn nara.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - \
 		--access-logformat '%(t)s "%(m)s %(U)s" %(s)s'
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nara.core.models import CallbackRequest, Mode
 from nara.lib.languages import SPOKEN_LANGUAGES
+from nara.lib.messaging import normalise_phone as normalise_mobile
 from nara.lib.phone import normalise_phone
 from nara.lib.topics import TOPIC_CHOICES
 
@@ -11,17 +12,26 @@ from .guard import HumanForm
 
 TOPIC_OPTIONAL = [("", _("I would rather not say"))] + list(TOPIC_CHOICES)
 PHONE_ERROR = _("Write a Swedish phone number, for example 070-123 45 67.")
+MOBILE_ERROR = _("Write a Swedish mobile number, for example 070-123 45 67.")
 
 
 class PhoneField(forms.CharField):
+    """Any Swedish number (we call it); reminders need a mobile, see MobileField."""
+
+    normalise, message = staticmethod(normalise_phone), PHONE_ERROR
+
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return ""
         try:
-            return normalise_phone(value)
+            return self.normalise(value)
         except ValueError:
-            raise forms.ValidationError(PHONE_ERROR) from None
+            raise forms.ValidationError(self.message) from None
+
+
+class MobileField(PhoneField):
+    normalise, message = staticmethod(normalise_mobile), MOBILE_ERROR
 
 
 class BookingForm(HumanForm):
@@ -41,7 +51,7 @@ class BookingForm(HumanForm):
         label=_("First name or a made-up name"),
         error_messages={"required": _("Write a first name or a made-up name.")},
     )
-    phone = PhoneField(
+    phone = MobileField(
         required=False, max_length=20, label=_("Mobile number for a reminder (optional)")
     )
     email = forms.EmailField(

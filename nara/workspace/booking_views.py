@@ -28,7 +28,7 @@ from nara.core.models import (
     Role,
 )
 from nara.lib import calendar as rules
-from nara.lib.phone import normalise_phone
+from nara.lib.messaging import normalise_phone
 
 from .admin_forms import LanguagesField
 from .decorators import staff_view
@@ -144,7 +144,9 @@ class PhoneBookingForm(forms.Form):
         try:
             return normalise_phone(value)
         except ValueError:
-            raise forms.ValidationError(_("Write a Swedish mobile number.")) from None
+            raise forms.ValidationError(
+                _("Write a Swedish mobile number, for example 070-123 45 67.")
+            ) from None
 
 
 @staff_view(*CASEWORK)

@@ -9,7 +9,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
 
 from nara.core.actions import booking
-from nara.planning.demo import create_example_scenario
 from nara.core.actions.people import do_create_person
 from nara.core.models import (
     Area,
@@ -21,6 +20,7 @@ from nara.core.models import (
     Service,
     Slot,
 )
+from nara.planning.demo import create_example_scenario
 from tests.workspace.conftest import signed_in, user
 
 pytestmark = pytest.mark.django_db

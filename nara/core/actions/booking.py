@@ -151,6 +151,7 @@ def do_book(
                 interpreter_language=interpreter_language,
                 manage_token_hash=token_hash(token),
                 code_hash=code_hash(code),
+                code_encrypted=crypto.encrypt(code),
                 booked_by_staff=staff_actor is not None,
             )
             _schedule_reminders(appointment, phone=phone, email=email)
@@ -187,20 +188,28 @@ def _masked_summary(appointment):
 
 
 def _schedule_reminders(appointment, *, phone, email):
+    # Each reminder gets a send task at its time, enqueued once this transaction commits;
+    # core/reminders.py makes delivery exactly-once and recovers lost tasks.
+    from nara.core import reminders
+
     starts = appointment.slot.starts_at
     now = timezone.now()
     channels = [c for c, v in ((Reminder.Channel.SMS, phone), (Reminder.Channel.EMAIL, email)) if v]
+    created = []
     for hours in settings.NARA_REMINDER_HOURS_BEFORE:
         send_at = starts - dt.timedelta(hours=hours)
         if send_at <= now:
             continue
         for channel in channels:
-            Reminder.objects.create(
-                appointment=appointment,
-                channel=channel,
-                send_at=send_at,
-                idempotency_key=uuid.uuid4().hex,
+            created.append(
+                Reminder.objects.create(
+                    appointment=appointment,
+                    channel=channel,
+                    send_at=send_at,
+                    idempotency_key=uuid.uuid4().hex,
+                )
             )
+    reminders.schedule(created)
 
 
 def appointment_for_token(token):
@@ -309,11 +318,13 @@ def _set_status(appointment, status, *, actor):
 
 def do_send_rebook_nudge(*, actor, appointment):
     """Queue a neutral "book a new time" message, if the resident left a phone or e-mail."""
+    from nara.core import reminders
+
     phone = crypto.decrypt(appointment.phone_encrypted)
     email = crypto.decrypt(appointment.email_encrypted)
     channels = [c for c, v in ((Reminder.Channel.SMS, phone), (Reminder.Channel.EMAIL, email)) if v]
     with transaction.atomic():
-        for channel in channels:
+        created = [
             Reminder.objects.create(
                 appointment=appointment,
                 kind="rebook",
@@ -321,6 +332,9 @@ def do_send_rebook_nudge(*, actor, appointment):
                 send_at=timezone.now(),
                 idempotency_key=uuid.uuid4().hex,
             )
+            for channel in channels
+        ]
+        reminders.schedule(created)  # sent by the worker once this transaction commits
         audit.record(
             actor=actor,
             action="appointment.rebook_nudge",

@@ -34,7 +34,11 @@ def do_purge(*, actor="purge", now=None):
         counts = {
             "reminders": Reminder.objects.filter(appointment__slot__ends_at__lt=cutoff).delete()[0],
             "appointments_anonymised": old.update(
-                alias=ANONYMISED, phone_encrypted="", email_encrypted="", topic=""
+                alias=ANONYMISED,
+                phone_encrypted="",
+                email_encrypted="",
+                code_encrypted="",
+                topic="",
             ),
             "callbacks": CallbackRequest.objects.filter(handled_at__lt=cutoff).delete()[0],
             "questions": AnonymousQuestion.objects.filter(created_at__lt=question_cutoff).delete()[

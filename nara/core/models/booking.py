@@ -100,6 +100,8 @@ class Appointment(models.Model):
     interpreter_language = models.CharField(max_length=8, blank=True)
     manage_token_hash = models.CharField(max_length=64, unique=True)
     code_hash = models.CharField(max_length=64, unique=True)
+    # The code again, encrypted, so reminders can repeat it; purged with the contact details.
+    code_encrypted = models.TextField(blank=True)
     booked_by_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,117 @@
+"""manage.py run_worker: the background worker (reminders and other queued tasks)."""
+
+import logging
+import signal
+import sys
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+
+from nara.core import reminders
+
+logger = logging.getLogger("nara.worker")
+
+
+class Command(BaseCommand):
+    help = """Run background work: the django-tasks database worker (django_tasks_db's
+    `db_worker`) plus reminder recovery.
+
+    Recovery runs at start and every --recovery-interval seconds (default 60) in a thread of this
+    process: reminders whose worker died while sending (lease NARA_REMINDER_LEASE_SECONDS passed)
+    and overdue reminders without a queued task are put back on the queue. Delivery stays
+    exactly-once however many workers run: each reminder is claimed with a conditional UPDATE.
+
+    Run one or more per installation (e.g. a systemd service with Restart=always). SIGTERM or
+    SIGINT stops cleanly: an idle worker exits at once; a busy one finishes the message in hand,
+    then exits (a second signal aborts it; recovery resends later with the same idempotency key).
+    Prune old finished task rows now and then with `manage.py prune_db_task_results`.
+
+    System checks are skipped for a fast restart; run `manage.py check --deploy` when deploying."""
+
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=1.0,
+            help="Seconds between polls of the queue when it is empty (default: 1).",
+        )
+        parser.add_argument(
+            "--recovery-interval",
+            type=float,
+            default=60.0,
+            help="Seconds between reminder recovery runs (default: 60).",
+        )
+        parser.add_argument(
+            "--queue-name",
+            default="default",
+            help="Queues to process, comma-separated, '*' for all (default: 'default').",
+        )
+        parser.add_argument(
+            "--worker-id",
+            default=None,
+            help="A unique id for this worker (default: generated).",
+        )
+        parser.add_argument(
+            "--no-startup-delay",
+            action="store_true",
+            help="Do not wait a random fraction of a second before the first poll.",
+        )
+
+    def handle(self, *args, **options):
+        # Until db_worker installs its own handlers: stop quietly (nothing is claimed yet).
+        signal.signal(signal.SIGTERM, _exit_now)
+        errors, warnings = reminders.configuration_problems()
+        for warning in warnings:
+            self.stderr.write(f"Warning: {warning}")
+        if errors:
+            raise CommandError(" ".join(errors))
+
+        stop = threading.Event()
+        recovery = threading.Thread(
+            target=_recovery_loop,
+            args=(stop, options["recovery_interval"]),
+            name="reminder-recovery",
+            daemon=True,  # never keeps the process alive after the worker loop ends
+        )
+        recovery.start()
+        self.stdout.write(
+            f"Worker started: queue {options['queue_name']!r}, "
+            f"reminder recovery every {options['recovery_interval']:g} s.",
+        )
+        self.stdout.flush()
+        worker_options = {
+            "queue_name": options["queue_name"],
+            "interval": options["interval"],
+            "reload": False,  # a reloader would fork a child without the recovery thread
+            "verbosity": options["verbosity"],
+            "startup_delay": not options["no_startup_delay"],
+        }
+        if options["worker_id"]:
+            worker_options["worker_id"] = options["worker_id"]
+        try:
+            # db_worker installs the SIGTERM/SIGINT/SIGQUIT handlers and runs until told to stop.
+            call_command("db_worker", **worker_options)
+        finally:
+            stop.set()
+            recovery.join(timeout=10)
+            self.stdout.write("Worker stopped.")
+            self.stdout.flush()
+
+
+def _exit_now(signum, frame):
+    sys.exit(0)
+
+
+def _recovery_loop(stop, interval):
+    while not stop.is_set():
+        try:
+            reminders.recover_stale_reminders()
+        except Exception as exc:  # keep the worker alive; the next run tries again
+            logger.error("Reminder recovery failed: %s", type(exc).__name__)
+        finally:
+            connections.close_all()  # this thread's connections only
+        stop.wait(interval)
