@@ -5,11 +5,20 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from nara.core.models import Area, AuditEvent
 from nara.planning import services
 from nara.planning.models import Scenario
 from tests.conftest import shared_file
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The command speaks the active language; these tests read its English messages."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

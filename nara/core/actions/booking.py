@@ -7,7 +7,8 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from nara.core import audit, crypto
 from nara.core.models import (
@@ -304,7 +305,7 @@ def _set_status(appointment, status, *, actor):
             FollowUpTask.objects.create(
                 center=appointment.center,
                 appointment=appointment,
-                title="Uteblivet besök: erbjud en ny tid",
+                title=_staff_text(gettext_noop("Missed visit: offer a new time")),
                 due=timezone.localdate() + dt.timedelta(days=1),
             )
         audit.record(
@@ -314,6 +315,12 @@ def _set_status(appointment, status, *, actor):
             changes={"status": [old, status]},
         )
     return appointment
+
+
+def _staff_text(text):
+    """Stored task titles are in the staff's language (the installation's default)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(text)
 
 
 def do_send_rebook_nudge(*, actor, appointment):
