@@ -214,7 +214,10 @@ SESSION_COOKIE_SECURE = env_bool("NARA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: Chromium then sends "Origin: null" on form posts, which
+# fails the CSRF origin check. Nothing is sent to other sites either way.
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_FAILURE_VIEW = "nara.public.views.csrf_failure"
 
 # Where the quick-exit button sends a resident: a neutral, commonly visited page.
 NARA_QUICK_EXIT_URL = env("NARA_QUICK_EXIT_URL", "https://www.smhi.se/")

@@ -24,6 +24,11 @@ from .forms import FeedbackForm, FindForm, LocationForm
 from .topic_content import TOPIC_TEXTS
 
 
+def csrf_failure(request, reason=""):
+    """Shown when a form's CSRF check fails: in the site's language and layout, no details."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

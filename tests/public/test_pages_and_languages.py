@@ -75,4 +75,4 @@ def test_healthz(db, resident):
 def test_security_headers(demo, resident):
     page = resident.get("/sv/")
     assert "default-src 'self'" in page["Content-Security-Policy"]
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
