@@ -58,10 +58,11 @@ def login_verify(request):
         return redirect("workspace:login-setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
+        throttled = _throttled(request.user)
+        device = None if throttled else match_token(request.user, form.cleaned_data["token"])
         if device is not None:
             return _complete_sign_in(request, device)
-        form.add_error("token", _wrong_code_message(request.user))
+        form.add_error("token", _wrong_code_message(throttled))
     return render(request, "workspace/login_verify.html", {"form": form})
 
 
@@ -75,19 +76,23 @@ def login_setup(request):
         device = TOTPDevice.objects.create(user=request.user, name="app", confirmed=False)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        throttled = not device.verify_is_allowed()[0]
+        if not throttled and device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             return _complete_sign_in(request, device)
-        form.add_error("token", _wrong_code_message(request.user))
+        form.add_error("token", _wrong_code_message(throttled))
     secret = base64.b32encode(device.bin_key).decode()
     qr = segno.make(device.config_url, error="m").svg_data_uri(scale=5)
     context = {"form": form, "secret": secret, "qr": qr}
     return render(request, "workspace/login_setup.html", context)
 
 
-def _wrong_code_message(user):
-    throttled = any(not d.verify_is_allowed()[0] for d in TOTPDevice.objects.filter(user=user))
+def _throttled(user):
+    return any(not d.verify_is_allowed()[0] for d in TOTPDevice.objects.filter(user=user))
+
+
+def _wrong_code_message(throttled):
     if throttled:
         return _("Too many wrong codes. Wait a little, then use the newest code.")
     return _("The code is wrong or too old. Check the time on your phone and use the newest code.")

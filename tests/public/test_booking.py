@@ -88,7 +88,7 @@ def test_the_same_time_cannot_be_booked_twice(centre, resident):
 def test_bad_input_is_explained_and_nothing_is_booked(centre, resident, changes, field):
     answer = book(resident, centre, free_slots(centre)[0], **changes)
     assert answer.status_code == 400
-    assert f'id="id_{field}-error"' in answer.content.decode() or field == "mode"
+    assert f'id="id_{field}_error"' in answer.content.decode() or field == "mode"
     assert Appointment.objects.count() == 0
 
 
@@ -133,7 +133,7 @@ def test_unknown_code_and_link(demo, resident):
     page = resident.post(
         "/sv/booking/", {"shown": form_token(resident, "/sv/booking/"), "code": "ABCD-EFGH"}
     )
-    assert page.status_code == 404 and 'id="id_code-error"' in page.content.decode()
+    assert page.status_code == 404 and 'id="id_code_error"' in page.content.decode()
     assert resident.get("/sv/booking/not-a-token/").status_code == 404
 
 
