@@ -123,3 +123,31 @@ def test_negative_distance_rejected(small_instance):
     bad[0, 0] = -1
     with pytest.raises(PlanningError, match="negative"):
         p_median(bad, weight, 2)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_p_median_box_multipliers_stay_exact(small_instance, monkeypatch, k):
+    """The box-restricted Lagrangian (used on large instances) keeps answers exact and honest."""
+    from nara.planning.solver import pmedian_bound
+
+    monkeypatch.setattr(pmedian_bound, "BOX_MIN_ENTRIES", 0)
+    distance, weight = small_instance
+    result = p_median(distance, weight, k)
+    assert result.objective == pytest.approx(brute_force_median(distance, weight, k), rel=1e-9)
+    assert result.lower_bound <= result.objective * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_maximal_covering_branch_and_bound_matches_brute_force(seed):
+    """Overlapping random covers give fractional LPs, so the LP branch-and-bound has to work."""
+    rng = np.random.default_rng(seed)
+    areas = rng.uniform(0, 10_000, size=(60, 2))
+    sites = rng.uniform(0, 10_000, size=(14, 2))
+    distance = np.sqrt(((areas[:, None, :] - sites[None, :, :]) ** 2).sum(axis=2))
+    weight = rng.uniform(1, 5, size=60)
+    for k in (2, 4):
+        result = maximal_covering(distance, weight, k, 2_600.0)
+        expected = brute_force_cover(distance, weight, k, 2_600.0)
+        assert result.objective == pytest.approx(expected, rel=1e-9)
+        assert result.status == "optimal"
+        assert result.upper_bound >= result.objective

@@ -5,7 +5,8 @@
 2. Otherwise reduced-cost fixing: the LP's reduced cost d_j bounds how much opening (closing) a
    site lowers the LP bound, so a site whose forced opening (closing) leaves a bound no better
    than the incumbent is closed (opened) for good.
-3. HiGHS branch-and-bound on the sites left, warm-started with the incumbent.
+3. A small LP branch-and-bound on one reused HiGHS instance (covering_branch.py); if it needs
+   too many nodes, HiGHS's own MILP on the sites left, warm-started with the incumbent.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy import sparse
 
 from . import highs
+from .covering_branch import CoverLp, branch
 from .covering_search import merge_identical_rows, undominated_columns
 
 
@@ -23,20 +24,45 @@ def prove(cover: np.ndarray, weights: np.ndarray, count: int, chosen, deadline: 
     """Return (sites, upper bound on coverage, description) for the reduced problem."""
     chosen = np.asarray(chosen)
     incumbent = coverage(cover, weights, chosen)
-    lp = highs.solve(_model(cover, weights, count), time_limit=_left(deadline), relax=True)
-    if lp.values is None:
+    sites = cover.shape[1]
+    try:
+        lp = CoverLp(_model(cover, weights, count), sites)
+        lp_bound, values = lp.solve(np.zeros(sites), np.ones(sites))
+    except ArithmeticError:
+        values = None
+    if values is None:
         return _branch_and_bound(cover, weights, count, chosen, incumbent, deadline, "")
-    lp_bound = -lp.objective
-    rounded = np.argsort(-lp.values[: cover.shape[1]], kind="stable")[:count]
+    rounded = np.argsort(-values, kind="stable")[:count]
     if coverage(cover, weights, rounded) > incumbent:
         chosen, incumbent = rounded, coverage(cover, weights, rounded)
-    if lp_bound <= incumbent + _tolerance(weights):
+    tolerance = _tolerance(weights)
+    if lp_bound <= incumbent + tolerance:
         return chosen, lp_bound, "LP bound"
-    closed, opened = _reduced_cost_fixing(lp, lp_bound, incumbent, cover.shape[1])
-    sites, bound, note = _reduced_search(
+    closed, opened = _reduced_cost_fixing(lp.reduced_costs(), lp_bound, incumbent)
+    if (opened.sum() <= count) and time.perf_counter() < deadline:
+        found, incumbent, bound, finished = branch(
+            lp,
+            lambda picked: coverage(cover, weights, picked),
+            count,
+            opened.astype(np.float64),
+            (~closed).astype(np.float64),
+            lp_bound,
+            incumbent,
+            tolerance,
+            deadline,
+        )
+        chosen = chosen if found is None else found
+        if finished:
+            fixed = int(closed.sum() + opened.sum())
+            return (
+                chosen,
+                min(lp_bound, bound),
+                (f"LP bound, reduced-cost fixing ({fixed} sites fixed) and LP branch-and-bound"),
+            )
+    sites_found, bound, note = _reduced_search(
         cover, weights, count, chosen, incumbent, closed, opened, deadline
     )
-    return sites, min(lp_bound, bound), note
+    return sites_found, min(lp_bound, bound), note
 
 
 def coverage(cover: np.ndarray, weights: np.ndarray, chosen) -> float:
@@ -51,8 +77,8 @@ def _left(deadline: float) -> float:
     return deadline - time.perf_counter()
 
 
-def _reduced_cost_fixing(lp, lp_bound, incumbent, sites):
-    reduced = lp.reduced_costs[:sites]  # of the minimisation form, -coverage
+def _reduced_cost_fixing(reduced, lp_bound, incumbent):
+    """``reduced``: the sites' LP reduced costs in the minimisation form (-coverage)."""
     closed = lp_bound - reduced <= incumbent
     opened = lp_bound + reduced <= incumbent
     return closed & ~opened, opened & ~closed
@@ -119,13 +145,30 @@ def _branch_and_bound(cover, weights, count, chosen, incumbent, deadline, where)
 
 
 def _model(cover: np.ndarray, weights: np.ndarray, count: int) -> highs.Milp:
-    """Columns: y (sites) then u (groups). Rows: u_g - sum_{j covers g} y_j <= 0; sum y = k."""
+    """Columns: y (sites) then u (groups). Rows: u_g - sum_{j covers g} y_j <= 0; sum y = k.
+
+    The column-wise arrays are built directly (no scipy assembly): site j's column holds -1 in
+    the rows of the groups it covers and 1 in the last row; group g's column holds 1 in row g.
+    """
     groups, sites = cover.shape
-    group_of, site_of = np.nonzero(cover)
-    rows = np.concatenate([group_of, np.arange(groups), np.full(sites, groups)])
-    cols = np.concatenate([site_of, sites + np.arange(groups), np.arange(sites)])
-    values = np.concatenate([-np.ones(group_of.size), np.ones(groups), np.ones(sites)])
-    matrix = sparse.csc_matrix((values, (rows, cols)), shape=(groups + 1, sites + groups))
+    site_of, group_of = np.nonzero(cover.T)
+    per_site = np.bincount(site_of, minlength=sites) + 1
+    ends = np.cumsum(per_site)
+    indices = np.empty(ends[-1], dtype=np.int32)
+    values = -np.ones(ends[-1])
+    last = ends - 1
+    is_link = np.ones(ends[-1], dtype=bool)
+    is_link[last] = False
+    indices[is_link] = group_of
+    indices[last] = groups
+    values[last] = 1.0
+    starts = np.concatenate([[0], ends, ends[-1] + 1 + np.arange(groups)]).astype(np.int32)
+    matrix = (
+        starts,
+        np.concatenate([indices, np.arange(groups, dtype=np.int32)]),
+        np.concatenate([values, np.ones(groups)]),
+        (groups + 1, sites + groups),
+    )
     return highs.Milp(
         cost=np.concatenate([np.zeros(sites), -weights]),
         col_lower=np.zeros(sites + groups),

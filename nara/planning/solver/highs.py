@@ -32,7 +32,7 @@ class Milp:
     col_lower: np.ndarray
     col_upper: np.ndarray
     integer: np.ndarray  # bool per column
-    matrix: sparse.spmatrix
+    matrix: sparse.spmatrix | tuple  # or (starts, indices, values, shape), column-wise
     row_lower: np.ndarray
     row_upper: np.ndarray
     offset: float = 0.0
@@ -54,11 +54,23 @@ def solve(
     return _outcome(highs, model, relax)
 
 
+def load_lp(model: Milp) -> highspy.Highs:
+    """The LP relaxation loaded without presolve, to be re-solved after bound changes."""
+    highs = _loaded(model, True)
+    highs.setOptionValue("presolve", "off")
+    highs.setOptionValue("simplex_strategy", 4)  # primal: fewer iterations from the slack basis
+    return highs
+
+
 def _loaded(model: Milp, relax: bool) -> highspy.Highs:
-    matrix = sparse.csc_matrix(model.matrix)
-    matrix.sort_indices()
+    if isinstance(model.matrix, tuple):  # (starts, indices, values, shape), column-wise
+        starts, indices, values, shape = model.matrix
+    else:
+        matrix = sparse.csc_matrix(model.matrix)
+        matrix.sort_indices()
+        starts, indices, values, shape = matrix.indptr, matrix.indices, matrix.data, matrix.shape
     lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.num_col_, lp.num_row_ = shape[1], shape[0]
     lp.col_cost_ = np.asarray(model.cost, dtype=np.float64)
     lp.col_lower_ = np.asarray(model.col_lower, dtype=np.float64)
     lp.col_upper_ = np.asarray(model.col_upper, dtype=np.float64)
@@ -66,9 +78,9 @@ def _loaded(model: Milp, relax: bool) -> highspy.Highs:
     lp.row_upper_ = np.asarray(model.row_upper, dtype=np.float64)
     lp.offset_ = float(model.offset)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = matrix.indices.astype(np.int32)
-    lp.a_matrix_.value_ = matrix.data.astype(np.float64)
+    lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(indices, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(values, dtype=np.float64)
     if not relax:
         kinds = highspy.HighsVarType
         lp.integrality_ = [kinds.kInteger if flag else kinds.kContinuous for flag in model.integer]

@@ -30,6 +30,8 @@ from .problem import (
 )
 from .result import MINIMISE, OPTIMALITY_TOLERANCE, Result, make_result
 
+# Share of the time limit the first swaps may use (the Lagrangian phase finds better sites too).
+SWAP_TIME_SHARE = 0.4
 # Share of the time limit the Lagrangian phase may use before handing over to the MILP.
 BOUND_TIME_SHARE = 0.6
 # Above this many chain variables HiGHS would not finish in seconds; the Lagrangian gap stands.
@@ -68,11 +70,16 @@ def _solve(cost, k, fixed_mask, started, deadline):
         chosen = np.flatnonzero(fixed_mask) if k == fixed_mask.sum() else np.arange(k)
         value = total_cost(cost, chosen) if cost.shape[0] else 0.0
         return chosen, value, "exact (no choice left)"
-    chosen = interchange(cost, greedy(cost, k, np.flatnonzero(fixed_mask)), fixed_mask, deadline)
-    first, _, _ = nearest_two(cost, chosen)
+    swap_deadline = started + SWAP_TIME_SHARE * (deadline - started)
+    initial = greedy(cost, k, np.flatnonzero(fixed_mask))
+    chosen = interchange(cost, initial, fixed_mask, swap_deadline)
+    first, _, second = nearest_two(cost, chosen)
+    # Start halfway between each area's nearest and second-nearest incumbent costs: the middle
+    # of the box where optimal multipliers lie when the LP is integral at the incumbent.
+    start = np.where(np.isfinite(second), (first + second) / 2, first)
     bound_deadline = started + BOUND_TIME_SHARE * (deadline - started)
     lagrangian = subgradient(
-        cost, k, fixed_mask, chosen, first, bound_deadline, OPTIMALITY_TOLERANCE
+        cost, k, fixed_mask, chosen, start, bound_deadline, OPTIMALITY_TOLERANCE, patience=20
     )
     method = (
         f"greedy + swaps; Lagrangian bound ({lagrangian.iterations} subgradient steps, "
@@ -110,22 +117,31 @@ def _exact_on_reduced(cost, k, lagrangian, chosen, upper, lower, deadline, metho
 
 
 def _bound_until_deadline(cost, k, fixed_mask, lagrangian, deadline, method):
-    """The MILP would be too large: spend the remaining time on subgradient steps instead."""
+    """The MILP is too large for now: swap again, take more steps, then the MILP if it shrank.
+
+    Swaps from the Lagrangian's best sites first: a better incumbent recentres the box of the
+    multipliers and lets fixing drop more sites, which often makes the chain MILP small enough.
+    """
+    swap_deadline = time.perf_counter() + 0.3 * (deadline - time.perf_counter())
+    sites = interchange(cost, list(lagrangian.best_sites), fixed_mask, swap_deadline)
     more = subgradient(
         cost,
         k,
         fixed_mask,
-        lagrangian.best_sites,
+        sites,
         lagrangian.multipliers,
-        deadline,
+        time.perf_counter() + 0.7 * (deadline - time.perf_counter()),
         OPTIMALITY_TOLERANCE,
         scale=lagrangian.scale,
     )
     lower = max(min(lagrangian.value, more.best_cost), min(more.value, more.best_cost))
-    method += (
-        f"; {more.iterations} more steps ({more.active.size} sites left), MILP skipped (too large)"
-    )
-    return np.asarray(more.best_sites), lower, method
+    method += f"; {more.iterations} more steps ({more.active.size} sites left)"
+    if _proven(lower, more.best_cost) or time.perf_counter() >= deadline:
+        return np.asarray(more.best_sites), lower, method
+    if chain_size(cost[:, more.active], more.forced) > MAX_CHAIN_LINKS:
+        return np.asarray(more.best_sites), lower, method + ", MILP skipped (too large)"
+    chosen = list(more.best_sites)
+    return _exact_on_reduced(cost, k, more, chosen, more.best_cost, lower, deadline, method)
 
 
 def _proven(lower: float, upper: float) -> bool:

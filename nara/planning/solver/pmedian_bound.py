@@ -37,6 +37,9 @@ class LagrangianBound:
     scale: float  # the step scale reached, to resume from
 
 
+BOX_MIN_ENTRIES = 1_000_000  # areas × sites from which the box restriction pays off
+
+
 class _Columns:
     """The sites still in play, in float32 for fast steps, and those forced open."""
 
@@ -110,8 +113,68 @@ class _NearestColumns(_Columns):
         return ((self.contribution < 0) & is_open[self.columns]).sum(axis=1)
 
 
+class _BoxColumns(_Columns):
+    """Multipliers kept in the box first_i <= lambda_i <= second_i around the incumbent.
+
+    first_i and second_i are area i's costs to its nearest and second-nearest incumbent site.
+    If the LP relaxation is integral at the incumbent, complementary slackness puts optimal
+    multipliers in this box, and the box steadies the ascent a lot. Any box is a restriction of
+    the multipliers, so every value is still a valid bound. With lambda_i <= second_i only the
+    pairs with c_ij < second_i can contribute to rho; they are stored column by column, so rho
+    is one segmented sum.
+    """
+
+    def __init__(self, cost, fixed_mask, incumbent):
+        nearest = np.partition(cost[:, np.asarray(incumbent)], 1, axis=1)
+        self.low = nearest[:, 0].astype(np.float32)
+        self.high = nearest[:, 1].astype(np.float32)
+        super().__init__(cost, fixed_mask)
+
+    def _prepare(self) -> None:
+        column, row = np.nonzero(self.high[None, :] > self.cost[:, self.active].T)
+        self._store(np.ascontiguousarray(row), np.ascontiguousarray(column))
+
+    def _store(self, row, column) -> None:
+        self.row, self.column = row, column
+        self.values = self.cost[row, self.active[column]].astype(np.float32)
+        counts = np.bincount(column, minlength=self.active.size)
+        self.starts = np.concatenate([[0], np.cumsum(counts)])
+        self.filled = np.flatnonzero(counts)
+        self.contribution = np.empty_like(self.values)
+
+    def shrink(self, keep, force) -> None:
+        renumber = np.cumsum(keep) - 1
+        stays = keep[self.column]
+        self.active = self.active[keep]
+        self.fixed = (self.fixed | force)[keep]
+        self._store(self.row[stays], renumber[self.column[stays]])
+
+    def project(self, multipliers):
+        return np.clip(multipliers, self.low, self.high).astype(np.float32)
+
+    def rho(self, multipliers):
+        np.subtract(self.values, multipliers[self.row], out=self.contribution)
+        np.minimum(self.contribution, 0.0, out=self.contribution)
+        rho = np.zeros(self.active.size)
+        if self.filled.size:
+            rho[self.filled] = np.add.reduceat(self.contribution, self.starts[self.filled])
+        return rho
+
+    def served(self, opened):
+        spans = [np.arange(self.starts[j], self.starts[j + 1]) for j in np.asarray(opened)]
+        inside = np.concatenate(spans) if spans else np.empty(0, np.int64)
+        hit = inside[self.contribution[inside] < 0]
+        return np.bincount(self.row[hit], minlength=self.low.size)
+
+
 def _columns_for(cost, fixed_mask, incumbent) -> _Columns:
-    """Sparse steps when every area's second-nearest incumbent site lies at a shallow rank."""
+    """Box steps on large instances (incumbent of two or more sites), else sparse or dense.
+
+    On small instances the unrestricted multipliers reach the LP bound in a few dozen steps,
+    while the box can hold the bound just below it when the LP is fractional.
+    """
+    if len(incumbent) >= 2 and cost.size >= BOX_MIN_ENTRIES:
+        return _BoxColumns(cost, fixed_mask, incumbent)
     sub = cost[:, np.asarray(incumbent)]
     second = np.partition(sub, 1, axis=1)[:, 1] if sub.shape[1] > 1 else sub[:, 0]
     depth = int((cost < second[:, None]).sum(axis=1).max()) + 16
