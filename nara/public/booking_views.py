@@ -43,7 +43,6 @@ def _days(slots, mode=""):
 
 def book(request, slug):
     centre = _centre(slug)
-    slots = queries.free_slots(centre)
     initial = {
         "language": get_language(),
         "mode": request.GET.get("mode", "centre"),
@@ -74,11 +73,11 @@ def book(request, slug):
                     _error_text(error.code),
                 )
                 status = 409 if error.code == "taken" else 400
-                slots = queries.free_slots(centre)
             else:
                 request.session["nara_new_code"] = code
                 return redirect("public:booking", token=token)
     mode = form["mode"].value() or ""
+    slots = queries.free_slots(centre)  # only when a page is shown
     context = {
         "centre": centre,
         "form": form,

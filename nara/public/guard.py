@@ -21,9 +21,8 @@ def limit_reached(request, bucket, per_hour):
     address = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{bucket}:{address}".encode()).hexdigest()
     key = f"limit:{digest}"
-    cache.add(key, 0, timeout=3600)
     try:
-        count = cache.incr(key)
+        count = cache.incr(key)  # one write in the common case
     except ValueError:
         cache.set(key, 1, timeout=3600)
         count = 1
