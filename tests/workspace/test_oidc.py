@@ -99,7 +99,7 @@ def provider(tmp_path_factory):
         )
     try:
         issuer = None
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # a loaded CI machine can be slow to start node
         while issuer is None and time.monotonic() < deadline and process.poll() is None:
             ready = [line for line in log.read_text().splitlines() if line.startswith("ready ")]
             issuer = ready[0].split()[1] if ready else time.sleep(0.05)
