@@ -1,9 +1,11 @@
 """Shared fixtures: the demo municipality and the people who use Nära."""
 
+import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -28,7 +30,15 @@ def shared_file(name):
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
     """Pages link hashed static files, as in production; collect them (incrementally)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # parallel workers would collect over each other; `make test` collects first
     call_command("collectstatic", "--noinput", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Each test starts with no rendered public pages kept from another test's data."""
+    caches["pages"].clear()
 
 
 @pytest.fixture(scope="module")

@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "nara.core"
     label = "core"
     verbose_name = "Nära core"
+
+    def ready(self):
+        from . import content_version
+
+        content_version.connect_signals()

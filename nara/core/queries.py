@@ -2,13 +2,15 @@
 
 import datetime as dt
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Prefetch, Value, When
 from django.utils import timezone
 
 from nara.lib import calendar
 from nara.lib.geometry import contains, distance_m
 
-from .models import Area, CatchmentMembership, Center, PostcodeArea
+from .models import Area, CatchmentMembership, Center, PostcodeArea, ScheduleException
+
+PLAN_DAYS = 35  # how far ahead "next opening" looks
 
 LAYER_ORDER = Case(
     When(layer=CatchmentMembership.Layer.CENTRES, then=Value(0)),
@@ -44,14 +46,27 @@ def areas_matching(text, limit=20):
     return exact or list(Area.objects.filter(name__icontains=text)[:limit])
 
 
-def centers_serving(area):
+def centers_serving(area, today=None):
     """Published centres whose catchment includes the area: social centres first, then bases."""
+    today = today or local_now().date()
     memberships = (
         CatchmentMembership.objects.filter(area=area, center__is_published=True)
         .select_related("center")
+        .prefetch_related(*plan_prefetches(today, "center__"))
         .order_by(LAYER_ORDER, "center__name")
     )
     return [m.center for m in memberships]
+
+
+def plan_prefetches(start, prefix="", days=PLAN_DAYS):
+    """Prefetches that let center_plan() run without queries for centres fetched with them."""
+    upcoming = ScheduleException.objects.filter(
+        date__gte=start, date__lt=start + dt.timedelta(days=days)
+    )
+    return [
+        prefix + "schedules",
+        Prefetch(prefix + "exceptions", queryset=upcoming, to_attr="upcoming_exceptions"),
+    ]
 
 
 def nearest_center(lon, lat, exclude=()):
@@ -66,20 +81,25 @@ def local_now():
     return timezone.localtime().replace(tzinfo=None)
 
 
-def center_week(center, start=None, days=7):
+def center_plan(center, start=None, days=PLAN_DAYS):
+    """Day-by-day opening hours and drop-in from `start`, exceptions applied."""
     start = start or local_now().date()
-    return calendar.expand(
-        center.schedules.all(),
-        center.exceptions.filter(date__gte=start, date__lt=start + dt.timedelta(days=days)),
-        start,
-        days,
-    )
+    end = start + dt.timedelta(days=days)
+    exceptions = getattr(center, "upcoming_exceptions", None)
+    if exceptions is None:
+        exceptions = center.exceptions.filter(date__gte=start, date__lt=end)
+    exceptions = [e for e in exceptions if start <= e.date < end]
+    return calendar.expand(center.schedules.all(), exceptions, start, days)
+
+
+def center_week(center, start=None, days=7):
+    return center_plan(center, start, days)
 
 
 def center_status(center, now=None):
     """(is_open, closes_at, next_opening) looking up to five weeks ahead."""
     now = now or local_now()
-    return calendar.status_at(center_week(center, now.date(), days=35), now)
+    return calendar.status_at(center_plan(center, now.date()), now)
 
 
 def free_slots(center, days=21):

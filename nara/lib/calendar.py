@@ -76,7 +76,7 @@ def rule_dates(schedule, start, end):
     if first > last:
         return []
     kwargs = {
-        "dtstart": dt.datetime.combine(schedule.valid_from, dt.time()),
+        "dtstart": dt.datetime.combine(_phase_start(schedule, first), dt.time()),
         "until": dt.datetime.combine(last, dt.time()),
         "interval": schedule.interval,
     }
@@ -91,6 +91,33 @@ def rule_dates(schedule, start, end):
             dt.datetime.combine(first, dt.time()), kwargs["until"], inc=True
         )
     ]
+
+
+def _phase_start(schedule, first):
+    """A start on or before `first` in the rule's phase, so old rules expand as fast as new ones."""
+    start, step = schedule.valid_from, max(schedule.interval, 1)
+    if schedule.freq == "WEEKLY":
+        weeks = (first - start).days // 7 // step * step
+        return start + dt.timedelta(weeks=weeks)
+    if schedule.byday or schedule.bymonthday:  # monthly: the day of dtstart does not matter
+        months = ((first.year - start.year) * 12 + first.month - start.month) // step * step
+        if months > 0:
+            month = start.month - 1 + months
+            return dt.date(start.year + month // 12, month % 12 + 1, 1)
+    return start
+
+
+def next_change(plan, now):
+    """When what `plan` says about `now` may next change: a slot starts or ends, or midnight."""
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
+    moments = [
+        dt.datetime.combine(day.date, moment)
+        for day in plan
+        if day.date == now.date()
+        for slot in day.slots
+        for moment in (slot.opens_at, slot.closes_at)
+    ]
+    return min([m for m in moments if m > now] + [midnight])
 
 
 def expand(schedules, exceptions, start, days):

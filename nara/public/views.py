@@ -1,6 +1,7 @@
 """Resident-facing pages. Plain function views; everything works without JavaScript."""
 
 import hashlib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,7 +9,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,10 +18,13 @@ from django.views.decorators.http import require_GET, require_POST
 from nara.core import queries
 from nara.core.actions.content import do_submit_feedback
 from nara.core.models import Area, Center, MythFact, Service
+from nara.core.queries import local_now
+from nara.lib import calendar
 from nara.lib.languages import language_names
 from nara.lib.topics import SENSITIVE_TOPICS, TOPIC_TITLES, TOPICS
 
-from . import maps
+from . import maps, page_cache
+from .context import language_links
 from .forms import FeedbackForm, FindForm, LocationForm
 from .topic_content import TOPIC_TEXTS
 
@@ -53,7 +58,8 @@ def choose_language(request, code):
 
 
 def home(request):
-    return render(request, "public/home.html", _find_context(FindForm()))
+    context = _find_context(FindForm())
+    return page_cache.serve(request, _static_page(request, "public/home.html", **context))
 
 
 def _find_context(form, **extra):
@@ -105,16 +111,29 @@ def find_by_location(request):
 
 
 def _area_result(request, area):
-    centers = queries.centers_serving(area)
-    nearest, distance = (None, None)
-    if not centers:
-        nearest, distance = queries.nearest_center(area.centroid_lon, area.centroid_lat)
-    statuses = [(c, queries.center_status(c)) for c in centers]
-    return render(
-        request,
-        "public/find_result.html",
-        {"area": area, "statuses": statuses, "nearest": nearest, "distance_km": _km(distance)},
-    )
+    """Where to go from an area. Kept under the area's own address however it was found."""
+    address = f"{reverse('public:find')}?{urlencode({'area': area.code})}"
+
+    def build(extra):
+        now = local_now()
+        centers = queries.centers_serving(area, now.date())
+        nearest, distance = (None, None)
+        if not centers:
+            nearest, distance = queries.nearest_center(area.centroid_lon, area.centroid_lat)
+        plans = [queries.center_plan(c, now.date()) for c in centers]
+        statuses = [(c, calendar.status_at(p, now)) for c, p in zip(centers, plans, strict=True)]
+        context = {
+            "area": area,
+            "statuses": statuses,
+            "nearest": nearest,
+            "distance_km": _km(distance),
+            "page_path": address,
+            "language_links": language_links(address),
+        }
+        response = render(request, "public/find_result.html", context | extra)
+        return response, min((calendar.next_change(p, now) for p in plans), default=None)
+
+    return page_cache.serve(request, build, canonical_url=address)
 
 
 def _km(metres):
@@ -122,31 +141,53 @@ def _km(metres):
 
 
 def area_list(request):
-    return render(request, "public/area_list.html", {"areas": Area.objects.only("code", "name")})
+    return page_cache.serve(
+        request,
+        _static_page(request, "public/area_list.html", areas=Area.objects.only("code", "name")),
+    )
 
 
 def center_list(request):
     centers = Center.objects.filter(is_published=True)
-    return render(request, "public/center_list.html", {"centers": centers})
+    return page_cache.serve(
+        request, _static_page(request, "public/center_list.html", centers=centers)
+    )
+
+
+def _static_page(request, template, **context):
+    """A page that changes only with the content: kept until the content version changes."""
+
+    def build(extra):
+        return render(request, template, context | extra), None
+
+    return build
 
 
 def center_detail(request, slug):
-    center = get_object_or_404(Center, slug=slug, is_published=True)
-    now = queries.local_now()
-    week = queries.center_week(center, now.date())
-    services = list(center.services.all())
-    context = {
-        "center": center,
-        "status": queries.center_status(center, now),
-        "week": week,
-        "today": now.date(),
-        "staff": center.staff.all(),
-        "languages": language_names(center.languages),
-        "services": services,
-        "documentation_levels": sorted({s.documentation_level for s in services}),
-        "catchment_areas": Area.objects.filter(catchments__center=center).only("code", "name"),
-    }
-    return render(request, "public/center_detail.html", context)
+    def build(extra):
+        center = get_object_or_404(
+            Center.objects.prefetch_related(*queries.plan_prefetches(local_now().date())),
+            slug=slug,
+            is_published=True,
+        )
+        now = local_now()
+        plan = queries.center_plan(center, now.date())
+        services = list(center.services.all())
+        context = {
+            "center": center,
+            "status": calendar.status_at(plan, now),
+            "week": plan[:7],
+            "today": now.date(),
+            "staff": center.staff.all(),
+            "languages": language_names(center.languages),
+            "services": services,
+            "documentation_levels": sorted({s.documentation_level for s in services}),
+            "catchment_areas": Area.objects.filter(catchments__center=center).only("code", "name"),
+        }
+        response = render(request, "public/center_detail.html", context | extra)
+        return response, calendar.next_change(plan, now)
+
+    return page_cache.serve(request, build)
 
 
 def center_map(request, slug):
@@ -158,7 +199,7 @@ def center_map(request, slug):
 
 
 def topic_list(request):
-    return render(request, "public/topic_list.html", {"topics": TOPICS})
+    return page_cache.serve(request, _static_page(request, "public/topic_list.html", topics=TOPICS))
 
 
 def topic_detail(request, slug):
@@ -174,12 +215,12 @@ def topic_detail(request, slug):
         "centers": centers,
         "sensitive": slug in SENSITIVE_TOPICS,
     }
-    return render(request, "public/topic_detail.html", context)
+    return page_cache.serve(request, _static_page(request, "public/topic_detail.html", **context))
 
 
 def myths(request):
     items = MythFact.objects.filter(is_published=True)
-    return render(request, "public/myths.html", {"items": items})
+    return page_cache.serve(request, _static_page(request, "public/myths.html", items=items))
 
 
 @require_POST
@@ -195,7 +236,7 @@ def feedback(request):
         messages.error(request, _("Thank you. We have received many answers; try again later."))
         return redirect(back + "#feedback")
     do_submit_feedback(
-        path=back,
+        path=urlsplit(back).path[:200],  # which page, never which area someone looked up
         language=get_language(),
         helpful=form.cleaned_data["helpful"],
         comment=form.cleaned_data["comment"],

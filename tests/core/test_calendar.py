@@ -81,3 +81,51 @@ def test_open_now_and_next_opening():
 def test_bad_weekday_rule_is_refused(byday):
     with pytest.raises(calendar.ScheduleRuleError):
         calendar.parse_byday(byday)
+
+
+def every_date(schedule, start, end):
+    """Occurrences by walking the rule from its very first day: the slow, obvious answer."""
+    from dateutil import rrule as du
+
+    kwargs = {
+        "interval": schedule.interval,
+        "dtstart": dt.datetime.combine(schedule.valid_from, dt.time()),
+    }
+    if schedule.byday:
+        kwargs["byweekday"] = calendar.parse_byday(schedule.byday)
+    freq = du.WEEKLY if schedule.freq == "WEEKLY" else du.MONTHLY
+    until = dt.datetime.combine(end, dt.time())
+    dates = du.rrule(freq, until=until, **kwargs)
+    return [d.date() for d in dates if d.date() >= start]
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        rule(byday="TU", interval=2, valid_from=dt.date(2019, 3, 5)),
+        rule(byday="MO,TH", interval=3, valid_from=dt.date(2020, 2, 27)),
+        rule(
+            kind="dropin",
+            freq="MONTHLY",
+            byday="-1FR",
+            interval=2,
+            valid_from=dt.date(2018, 11, 20),
+        ),
+        rule(kind="dropin", freq="MONTHLY", byday="1WE", valid_from=dt.date(2021, 1, 31)),
+    ],
+)
+def test_old_rules_keep_their_rhythm(schedule):
+    start, end = dt.date(2026, 11, 20), dt.date(2027, 3, 1)
+    assert calendar.rule_dates(schedule, start, end) == every_date(schedule, start, end)
+
+
+def test_next_change_is_the_next_opening_closing_or_drop_in_boundary():
+    dropin = rule(kind="dropin", byday="MO", opens="17:00", closes="19:00")
+    plan = calendar.expand([rule(), dropin], [], MONDAY, 7)
+    monday = dt.datetime.combine(MONDAY, dt.time())
+    assert calendar.next_change(plan, monday.replace(hour=8)) == monday.replace(hour=9)
+    assert calendar.next_change(plan, monday.replace(hour=9)) == monday.replace(hour=16)
+    assert calendar.next_change(plan, monday.replace(hour=16)) == monday.replace(hour=17)
+    assert calendar.next_change(plan, monday.replace(hour=19, minute=30)) == monday + dt.timedelta(
+        days=1
+    )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from nara.core.models import Area, CatchmentMembership, Center
+from nara.core.models import Area, CatchmentMembership, Center, PageFeedback
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +102,32 @@ def test_empty_search_asks_for_input(demo, resident):
 def test_unknown_area_name_and_code(demo, resident):
     assert resident.get("/sv/find/", {"q": "Atlantis"}).status_code == 404
     assert resident.get("/sv/find/", {"area": "nope"}).status_code == 404
+
+
+def test_a_location_result_can_be_switched_to_arabic_and_answered(demo, resident):
+    area = served_area().area
+    position = {"lat": area.centroid_lat, "lon": area.centroid_lon}
+    html = resident.post("/sv/find/location/", position).content.decode()
+    switch = f"/ar/find/%3Farea%3D{area.code}"
+    assert switch in html and f"{area.centroid_lat:.4f}" not in html
+    arabic = resident.get(f"/language/ar/?next=/ar/find/?area={area.code}", follow=True)
+    assert arabic.status_code == 200 and area.name in arabic.content.decode()
+    answer = resident.post(
+        "/sv/feedback/", {"helpful": "yes", "path": f"/sv/find/?area={area.code}"}
+    )
+    assert answer.status_code == 302 and answer["Location"].startswith("/sv/find/?area=")
+    assert PageFeedback.objects.get().path == "/sv/find/"
+
+
+def test_each_area_gets_its_own_answer(demo, resident):
+    memberships = CatchmentMembership.objects.filter(layer="centres").select_related("center")
+    by_centre = {m.center.slug: m for m in memberships}
+    assert len(by_centre) >= 2
+    for membership in list(by_centre.values()) * 2:  # the second round is answered from memory
+        area = membership.area
+        html = resident.post(
+            "/sv/find/location/", {"lat": area.centroid_lat, "lon": area.centroid_lon}
+        ).content.decode()
+        assert f"/sv/centres/{membership.center.slug}/" in html
+        others = [slug for slug in by_centre if slug != membership.center.slug]
+        assert not any(f"/sv/centres/{slug}/" in html for slug in others)

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.db.models import Count
 
-from nara.core import audit
+from nara.core import audit, content_version
 from nara.core.models import Area, CatchmentMembership
 
 
@@ -96,6 +96,7 @@ def do_set_catchment(*, actor, center, areas, client_address=None):
             CatchmentMembership(center=center, area_id=a, layer=layer)
             for a in sorted(area_ids - existing)
         )
+        content_version.bump()  # bulk_create sends no signals
         after = set(Area.objects.filter(pk__in=area_ids).values_list("code", flat=True))
         audit.record(
             actor=actor,

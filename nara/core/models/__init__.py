@@ -11,7 +11,7 @@ from .booking import (
     Slot,
 )
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
-from .content import MythFact, PageFeedback
+from .content import ContentVersion, MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
 from .people import Person
 from .services import Service
@@ -28,6 +28,7 @@ __all__ = [
     "Reminder",
     "Slot",
     "CENTRE_ROLES",
+    "ContentVersion",
     "EmergencyAccess",
     "Membership",
     "Partner",

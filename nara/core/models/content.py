@@ -30,3 +30,9 @@ class PageFeedback(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ContentVersion(models.Model):
+    """One row whose token changes with anything the public pages show (see content_version)."""
+
+    token = models.CharField(max_length=32)

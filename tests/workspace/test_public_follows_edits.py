@@ -1,0 +1,53 @@
+"""What staff change in the workspace shows on the public pages at the next visit."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from nara.core import queries
+from nara.core.models import Center, ScheduleException
+
+pytestmark = pytest.mark.django_db
+
+
+def centre():
+    return Center.objects.filter(kind="centre").order_by("pk").first()
+
+
+def page(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_closure_added_by_staff_shows_on_the_next_visit(demo, resident, as_manager):
+    center = centre()
+    path = f"/en/centres/{center.slug}/"
+    assert "Moving day" not in page(resident, path)
+    taken = set(ScheduleException.objects.filter(center=center).values_list("date", flat=True))
+    today = queries.local_now().date()
+    free_day = next(
+        today + dt.timedelta(days=n)
+        for n in range(1, 7)
+        if today + dt.timedelta(days=n) not in taken
+    )
+    data = {
+        "date": free_day.isoformat(),
+        "closed": "on",
+        "reason_0": "Flytt",
+        "reason_1": "Moving day",
+    }
+    assert as_manager.post(f"/staff/centres/{center.pk}/exceptions/new/", data).status_code == 302
+    assert "Moving day" in page(Client(), path)
+
+
+def test_a_changed_catchment_shows_on_the_next_visit(demo, resident, as_admin):
+    center = centre()
+    path = f"/sv/centres/{center.slug}/"
+    areas = [m.area for m in center.catchment.select_related("area").order_by("area__code")]
+    links = [f"?area={a.code}" for a in areas]
+    assert all(link in page(resident, path) for link in links)
+    as_admin.post(f"/staff/centres/{center.pk}/catchment/", {"areas": [areas[0].pk]})
+    html = page(resident, path)
+    assert links[0] in html and not any(link in html for link in links[1:])
