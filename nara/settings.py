@@ -229,6 +229,9 @@ CSRF_FAILURE_VIEW = "nara.public.views.csrf_failure"
 NARA_QUICK_EXIT_URL = env("NARA_QUICK_EXIT_URL", "https://www.smhi.se/")
 # "Did this help?" answers allowed per client address and hour.
 NARA_FEEDBACK_PER_HOUR = int(env("NARA_FEEDBACK_PER_HOUR", "20"))
+# How long a worker reuses the public content version before asking the database again: an
+# edit shows on public pages served by other workers or hosts within this many seconds.
+NARA_CONTENT_VERSION_SECONDS = float(env("NARA_CONTENT_VERSION_SECONDS", "1"))
 
 # Background work: a database-backed queue (django-tasks), run by `manage.py run_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

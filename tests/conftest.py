@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 
+from nara.core import content_version
 from nara.core.demo import build_demo
 from nara.core.models import Municipality
 
@@ -39,6 +40,7 @@ def collected_static():
 def fresh_page_cache():
     """Each test starts with no rendered public pages kept from another test's data."""
     caches["pages"].clear()
+    content_version.forget()
 
 
 @pytest.fixture(scope="module")

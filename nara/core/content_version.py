@@ -6,8 +6,10 @@ from old content can never be stored under the new token, and every process sees
 the moment it is committed.
 """
 
+import time
 import uuid
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -42,9 +44,27 @@ PUBLIC_CONTENT = (
 PUBLIC_RELATIONS = (StaffMember.centers.through, Service.centers.through)
 
 
+# The token as this process last read it, reused for NARA_CONTENT_VERSION_SECONDS: a change
+# made here is seen at once (bump() forgets it); one made by another worker or host, within
+# that time.
+_seen = {"token": None, "until": 0.0}
+
+
 def current():
-    # Read on every shared page view, so plain SQL: the ORM would cost more than the page.
-    with connection.cursor() as cursor:
+    now = time.monotonic()
+    if _seen["token"] is not None and now < _seen["until"]:
+        return _seen["token"]
+    token = _read()
+    _seen.update(token=token, until=now + settings.NARA_CONTENT_VERSION_SECONDS)
+    return token
+
+
+def forget():
+    _seen["token"] = None
+
+
+def _read():
+    with connection.cursor() as cursor:  # plain SQL: the ORM would cost more than a cached page
         cursor.execute(f"SELECT token FROM {ContentVersion._meta.db_table} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
     if row is not None:
@@ -59,8 +79,12 @@ def current():
 
 def bump():
     """Call inside the transaction of a change the signals do not see (bulk_create, update())."""
+    forget()
     if not ContentVersion.objects.filter(pk=1).update(token=_new()):
-        current()
+        _read()
+    # Forget again after commit: a page read in this process before the commit must not keep
+    # the old token for the rest of its time.
+    transaction.on_commit(forget)
 
 
 def _new():

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import time
 import zoneinfo
 
 import pytest
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from nara.core import queries
-from nara.core.models import Center, MythFact
+from nara.core.models import Center, ContentVersion, MythFact
 from nara.public.page_cache import CSRF_PLACEHOLDER
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +79,17 @@ def test_open_now_turns_to_closed_at_closing_time(demo, resident):
     with time_machine.travel(closes.replace(tzinfo=zone) + dt.timedelta(minutes=1), tick=False):
         html = page(resident, path)
     assert "Open now" not in html and "Closed now" in html
+
+
+def test_a_change_committed_by_another_worker_shows_within_seconds(demo, resident, settings):
+    settings.NARA_CONTENT_VERSION_SECONDS = 0.2
+    center = centre()
+    path = f"/sv/centres/{center.slug}/"
+    assert "010-999 99 99" not in page(resident, path)
+    # What another gunicorn worker's transaction leaves behind: new content and a new token,
+    # with nothing said to this process.
+    Center.objects.filter(pk=center.pk).update(phone="010-999 99 99")
+    ContentVersion.objects.filter(pk=1).update(token="changed-by-another-worker")
+    assert "010-999 99 99" not in page(resident, path)  # this worker has not asked again yet
+    time.sleep(0.25)
+    assert "010-999 99 99" in page(resident, path)
