@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dateutil import rrule
 
@@ -150,14 +151,33 @@ def _apply_exception(day, exception):
     day.slots = [Slot("opening", opens, closes)] + dropins
 
 
+class Status(NamedTuple):
+    is_open: bool
+    closes_at: dt.datetime | None = None
+    next_opening: dt.datetime | None = None
+    dropin_until: dt.datetime | None = None  # a drop-in session is on now, until then
+
+
 def status_at(plan, now):
-    """(is_open, closes_at or None, next_opening datetime or None) for a naive local `now`."""
+    """Open now and until when, or the next opening; and any drop-in on now. Naive local `now`."""
+    dropin_until = next(
+        (
+            closes
+            for day in plan
+            if day.date == now.date()
+            for slot in day.dropins
+            if dt.datetime.combine(day.date, slot.opens_at)
+            <= now
+            < (closes := dt.datetime.combine(day.date, slot.closes_at))
+        ),
+        None,
+    )
     for day in plan:
         for slot in day.opening:
             opens = dt.datetime.combine(day.date, slot.opens_at)
             closes = dt.datetime.combine(day.date, slot.closes_at)
             if opens <= now < closes:
-                return True, closes, None
+                return Status(True, closes, None, dropin_until)
             if opens > now:
-                return False, None, opens
-    return False, None, None
+                return Status(False, None, opens, dropin_until)
+    return Status(False, None, None, dropin_until)

@@ -63,9 +63,11 @@ def test_open_now_or_next_opening(page, social_centre):
     shown = (status.get_attribute("class").split()[-1], status.inner_text())
     # The same line the server computes for this moment (either side of the page load).
     assert shown in (before[1], after[1]), (shown, before[1], after[1])
-    (is_open, closes_at, next_opening), _line, _dropins = before
+    (is_open, closes_at, next_opening, dropin_until), _line, _dropins = before
     if is_open:
         assert shown[0] == "open" and f"{closes_at:%H:%M}" in shown[1]
+    elif dropin_until:
+        assert shown[0] == "open" and f"{dropin_until:%H:%M}" in shown[1]
     elif next_opening:
         assert shown[0] == "closed" and f"{next_opening:%H:%M}" in shown[1]
         assert f"{next_opening.day}/{next_opening.month}" in shown[1]

@@ -67,14 +67,23 @@ def test_rule_outside_its_validity_gives_nothing():
 
 def test_open_now_and_next_opening():
     week = calendar.expand([rule()], [closure(dt.date(2026, 12, 24))], MONDAY, 14)
-    assert calendar.status_at(week, dt.datetime(2026, 12, 21, 10, 0)) == (
+    assert calendar.status_at(week, dt.datetime(2026, 12, 21, 10, 0)) == calendar.Status(
         True,
         dt.datetime(2026, 12, 21, 16, 0),
         None,
     )
     # Wednesday evening: Thursday is Christmas Eve, Friday–Sunday no rule → next Monday.
-    is_open, _closes, next_opening = calendar.status_at(week, dt.datetime(2026, 12, 23, 17, 0))
-    assert not is_open and next_opening == dt.datetime(2026, 12, 28, 9, 0)
+    status = calendar.status_at(week, dt.datetime(2026, 12, 23, 17, 0))
+    assert not status.is_open and status.next_opening == dt.datetime(2026, 12, 28, 9, 0)
+
+
+def test_an_evening_drop_in_is_on_while_the_centre_is_closed():
+    dropin = rule(kind="dropin", byday="TU", opens="17:00", closes="19:00")
+    week = calendar.expand([rule(), dropin], [], MONDAY, 14)
+    status = calendar.status_at(week, dt.datetime(2026, 12, 22, 18, 0))
+    assert not status.is_open and status.dropin_until == dt.datetime(2026, 12, 22, 19, 0)
+    assert status.next_opening == dt.datetime(2026, 12, 23, 9, 0)
+    assert calendar.status_at(week, dt.datetime(2026, 12, 22, 19, 0)).dropin_until is None
 
 
 @pytest.mark.parametrize("byday", ["XX", "MO,FOO", "9"])

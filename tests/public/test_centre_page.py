@@ -1,7 +1,11 @@
 import datetime as dt
+import zoneinfo
 
 import pytest
+import time_machine
+from django.conf import settings
 
+from nara.core import queries
 from nara.core.models import Center, ScheduleException
 from nara.core.queries import local_now
 
@@ -56,3 +60,19 @@ def test_what_we_write_down_follows_documentation_levels(demo, resident):
     html = resident.get(f"/en/centres/{center.slug}/").content.decode()
     assert "we only count that someone came" in html
     assert "record with your name" not in html
+
+
+def test_an_evening_drop_in_says_come_now(demo, resident):
+    center = centre()
+    plan = queries.center_plan(center)
+    day, slot = next(
+        (d, s)
+        for d in plan[1:]
+        for s in d.dropins
+        if not any(o.opens_at <= s.opens_at < o.closes_at for o in d.opening)
+    )
+    during = dt.datetime.combine(day.date, slot.opens_at) + dt.timedelta(minutes=30)
+    with time_machine.travel(during.replace(tzinfo=zoneinfo.ZoneInfo(settings.TIME_ZONE))):
+        html = resident.get(f"/en/centres/{center.slug}/").content.decode()
+    assert f"Drop-in now, until {slot.closes_at:%H:%M}: come without booking." in html
+    assert "Closed now" not in html

@@ -41,10 +41,15 @@ def day_month(date):
 
 @register.simple_tag
 def open_status(status):
-    is_open, closes_at, next_opening = status
-    if is_open:
-        text = _("Open now, until %(time)s") % {"time": hhmm(closes_at)}
+    if status.is_open:
+        text = _("Open now, until %(time)s") % {"time": hhmm(status.closes_at)}
         return format_html('<p class="status open">{}</p>', text)
+    if status.dropin_until:
+        text = _("Drop-in now, until %(time)s: come without booking.") % {
+            "time": hhmm(status.dropin_until)
+        }
+        return format_html('<p class="status open">{}</p>', text)
+    next_opening = status.next_opening
     if next_opening:
         text = _("Closed now. Opens %(day)s %(date)s at %(time)s") % {
             "day": weekday(next_opening),
