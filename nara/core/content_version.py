@@ -1,9 +1,17 @@
 """A token that changes whenever anything the public pages show changes.
 
 The public site keeps rendered pages per process (nara.public.page_cache) under this token. It
-lives in the database and is changed in the same transaction as the content, so a page rendered
-from old content can never be stored under the new token, and every process sees the change at
-the moment it is committed.
+has two parts:
+
+- a random token in one database row, replaced in a short transaction of its own right after a
+  change to public content commits. Pages are always keyed before they read content, so a page
+  rendered from old content is never stored under the new token. Replacing the row only after
+  the commit keeps its lock out of the content transaction, which already holds the audit
+  head's lock: taking both in two orders would deadlock on PostgreSQL.
+- a counter in this process, raised the moment content changes here, so the worker that made a
+  change (and a test inside one transaction) sees it at once.
+
+Other workers and hosts read the row again after NARA_CONTENT_VERSION_SECONDS at most.
 """
 
 import time
@@ -44,22 +52,29 @@ PUBLIC_CONTENT = (
 PUBLIC_RELATIONS = (StaffMember.centers.through, Service.centers.through)
 
 
-# The token as this process last read it, reused for NARA_CONTENT_VERSION_SECONDS: a change
-# made here is seen at once (bump() forgets it); one made by another worker or host, within
-# that time.
-_seen = {"token": None, "until": 0.0}
+# What this process last read from the database, and until when it reuses it. "epoch" counts
+# forget() calls: a read that overlapped one is not kept.
+_seen = {"token": None, "until": 0.0, "epoch": 0}
+_local = {"changes": 0}
+_clock = time.monotonic
 
 
 def current():
-    now = time.monotonic()
+    return f"{_database_token()}.{_local['changes']}"
+
+
+def _database_token():
+    now, epoch = _clock(), _seen["epoch"]
     if _seen["token"] is not None and now < _seen["until"]:
         return _seen["token"]
     token = _read()
-    _seen.update(token=token, until=now + settings.NARA_CONTENT_VERSION_SECONDS)
+    if _seen["epoch"] == epoch:
+        _seen.update(token=token, until=now + settings.NARA_CONTENT_VERSION_SECONDS)
     return token
 
 
 def forget():
+    _seen["epoch"] += 1
     _seen["token"] = None
 
 
@@ -69,7 +84,7 @@ def _read():
         row = cursor.fetchone()
     if row is not None:
         return row[0]
-    # A fresh database (or test run) starts from a random token, never from one used before.
+    # A fresh database starts from a random token, never from one used before.
     try:
         with transaction.atomic():
             return ContentVersion.objects.get_or_create(pk=1, defaults={"token": _new()})[0].token
@@ -78,13 +93,25 @@ def _read():
 
 
 def bump():
-    """Call inside the transaction of a change the signals do not see (bulk_create, update())."""
+    """Public content changed in this transaction. Signals call this; so must code that changes
+    public content without them (bulk_create, QuerySet.update(), raw SQL)."""
+    _local["changes"] += 1
     forget()
-    if not ContentVersion.objects.filter(pk=1).update(token=_new()):
-        _read()
-    # Forget again after commit: a page read in this process before the commit must not keep
-    # the old token for the rest of its time.
-    transaction.on_commit(forget)
+    if not _replacement_pending():
+        transaction.on_commit(_replace_token, robust=True)
+
+
+def _replacement_pending():
+    # One replacement per transaction, however many rows an import saves. Django drops the
+    # callback again if the savepoint it was registered in rolls back.
+    return any(entry[1] is _replace_token for entry in connection.run_on_commit)
+
+
+def _replace_token():
+    with transaction.atomic():
+        if not ContentVersion.objects.filter(pk=1).update(token=_new()):
+            _read()
+    forget()
 
 
 def _new():
@@ -92,7 +119,7 @@ def _new():
 
 
 def _changed(sender, **kwargs):
-    if kwargs.get("raw") or kwargs.get("action", "post_").startswith("pre_"):
+    if kwargs.get("action", "post_").startswith("pre_"):
         return
     bump()
 

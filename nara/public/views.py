@@ -115,15 +115,17 @@ def _area_result(request, area):
     address = f"{reverse('public:find')}?{urlencode({'area': area.code})}"
 
     def build(extra):
+        # Read again: the row given was fetched before the content version was.
+        fresh = Area.objects.filter(pk=area.pk).first() or area
         now = local_now()
-        centers = queries.centers_serving(area, now.date())
+        centers = queries.centers_serving(fresh, now.date())
         nearest, distance = (None, None)
         if not centers:
-            nearest, distance = queries.nearest_center(area.centroid_lon, area.centroid_lat)
+            nearest, distance = queries.nearest_center(fresh.centroid_lon, fresh.centroid_lat)
         plans = [queries.center_plan(c, now.date()) for c in centers]
         statuses = [(c, calendar.status_at(p, now)) for c, p in zip(centers, plans, strict=True)]
         context = {
-            "area": area,
+            "area": fresh,
             "statuses": statuses,
             "nearest": nearest,
             "distance_km": _km(distance),

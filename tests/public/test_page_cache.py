@@ -2,7 +2,6 @@
 
 import datetime as dt
 import re
-import time
 import zoneinfo
 
 import pytest
@@ -10,7 +9,7 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 
-from nara.core import queries
+from nara.core import content_version, queries
 from nara.core.models import Center, ContentVersion, MythFact
 from nara.public.page_cache import CSRF_PLACEHOLDER
 
@@ -34,13 +33,6 @@ def test_an_edited_myth_shows_on_the_next_visit(demo, resident):
     myth.fact = "Socialtjänsten hjälper i första hand frivilligt."
     myth.save()
     assert "hjälper i första hand frivilligt" in page(resident, "/sv/myths-and-facts/")
-
-
-def test_each_language_is_kept_apart(demo, resident):
-    center = centre()
-    assert "Opening hours this week" not in page(resident, f"/sv/centres/{center.slug}/")
-    assert "Opening hours this week" in page(resident, f"/en/centres/{center.slug}/")
-    assert 'dir="rtl"' in page(resident, f"/ar/centres/{center.slug}/")
 
 
 def test_each_visitor_gets_a_working_token_of_their_own(demo):
@@ -81,8 +73,12 @@ def test_open_now_turns_to_closed_at_closing_time(demo, resident):
     assert "Open now" not in html and "Closed now" in html
 
 
-def test_a_change_committed_by_another_worker_shows_within_seconds(demo, resident, settings):
-    settings.NARA_CONTENT_VERSION_SECONDS = 0.2
+def test_a_change_committed_by_another_worker_shows_within_seconds(
+    demo, resident, settings, monkeypatch
+):
+    settings.NARA_CONTENT_VERSION_SECONDS = 1
+    clock = [1000.0]
+    monkeypatch.setattr(content_version, "_clock", lambda: clock[0])
     center = centre()
     path = f"/sv/centres/{center.slug}/"
     assert "010-999 99 99" not in page(resident, path)
@@ -90,6 +86,7 @@ def test_a_change_committed_by_another_worker_shows_within_seconds(demo, residen
     # with nothing said to this process.
     Center.objects.filter(pk=center.pk).update(phone="010-999 99 99")
     ContentVersion.objects.filter(pk=1).update(token="changed-by-another-worker")
+    clock[0] += 0.5
     assert "010-999 99 99" not in page(resident, path)  # this worker has not asked again yet
-    time.sleep(0.25)
+    clock[0] += 0.6
     assert "010-999 99 99" in page(resident, path)
