@@ -12,7 +12,7 @@ from django.test import Client
 
 from nara.core import content_version
 from nara.core.demo import build_demo
-from nara.core.models import Municipality
+from nara.core.models import Center, Municipality
 
 # Fast hashing in tests only; production keeps Django's default (PBKDF2).
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -56,3 +56,21 @@ def demo(django_db_setup, django_db_blocker):
 def resident():
     """A resident on the public site: no account, no cookies yet."""
     return Client()
+
+
+@pytest.fixture
+def first_centre(demo):
+    """The demo's first social centre."""
+    return Center.objects.filter(kind="centre").order_by("pk").first()
+
+
+@pytest.fixture
+def read_page():
+    """GET a page that must be there; its HTML."""
+
+    def read(client, path):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.content.decode()
+
+    return read

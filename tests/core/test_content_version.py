@@ -11,6 +11,15 @@ from nara.core.actions.centers import do_delete, do_update
 from nara.core.models import ContentVersion, MythFact
 
 
+def create_and_roll_back():
+    try:
+        with transaction.atomic():
+            MythFact.objects.create(myth="Undone", fact="Undone")
+            raise RuntimeError("undo")
+    except RuntimeError:
+        pass
+
+
 def database_token():
     return ContentVersion.objects.get(pk=1).token
 
@@ -33,21 +42,11 @@ def test_a_rolled_back_change_leaves_the_token(django_capture_on_commit_callback
     before = database_token()
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         MythFact.objects.create(myth="Kept", fact="Kept")
-        try:
-            with transaction.atomic():
-                MythFact.objects.create(myth="Undone", fact="Undone")
-                raise RuntimeError("undo")
-        except RuntimeError:
-            pass
+        create_and_roll_back()
     assert len(callbacks) == 1 and database_token() != before
     before = database_token()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        try:
-            with transaction.atomic():
-                MythFact.objects.create(myth="Undone", fact="Undone")
-                raise RuntimeError("undo")
-        except RuntimeError:
-            pass
+        create_and_roll_back()
     assert callbacks == [] and database_token() == before
 
 

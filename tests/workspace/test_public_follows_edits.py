@@ -6,25 +6,17 @@ import pytest
 from django.test import Client
 
 from nara.core import queries
-from nara.core.models import Center, ScheduleException
+from nara.core.models import ScheduleException
 
 pytestmark = pytest.mark.django_db
 
 
-def centre():
-    return Center.objects.filter(kind="centre").order_by("pk").first()
-
-
-def page(client, path):
-    response = client.get(path)
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def test_a_closure_added_by_staff_shows_on_the_next_visit(demo, resident, as_manager):
-    center = centre()
+def test_a_closure_added_by_staff_shows_on_the_next_visit(
+    demo, resident, as_manager, first_centre, read_page
+):
+    center = first_centre
     path = f"/en/centres/{center.slug}/"
-    assert "Moving day" not in page(resident, path)
+    assert "Moving day" not in read_page(resident, path)
     taken = set(ScheduleException.objects.filter(center=center).values_list("date", flat=True))
     today = queries.local_now().date()
     free_day = next(
@@ -39,18 +31,20 @@ def test_a_closure_added_by_staff_shows_on_the_next_visit(demo, resident, as_man
         "reason_1": "Moving day",
     }
     assert as_manager.post(f"/staff/centres/{center.pk}/exceptions/new/", data).status_code == 302
-    assert "Moving day" in page(Client(), path)
+    assert "Moving day" in read_page(Client(), path)
 
 
-def test_a_changed_catchment_shows_on_the_next_visit(demo, resident, as_admin):
-    center = centre()
+def test_a_changed_catchment_shows_on_the_next_visit(
+    demo, resident, as_admin, first_centre, read_page
+):
+    center = first_centre
     path = f"/sv/centres/{center.slug}/"
     url = f"/staff/centres/{center.pk}/catchment/"
     areas = [m.area for m in center.catchment.select_related("area").order_by("area__code")]
     links = [f"?area={a.code}" for a in areas]
-    assert all(link in page(resident, path) for link in links)
+    assert all(link in read_page(resident, path) for link in links)
     assert as_admin.post(url, {"areas": [a.pk for a in areas[1:]]}).status_code == 302
-    assert links[0] not in page(resident, path)
+    assert links[0] not in read_page(resident, path)
     # Adding goes through bulk_create, which sends no signals.
     assert as_admin.post(url, {"areas": [a.pk for a in areas]}).status_code == 302
-    assert links[0] in page(resident, path)
+    assert links[0] in read_page(resident, path)
