@@ -28,6 +28,33 @@ def shared_file(name):
     return path
 
 
+# How the real Norrköping DeSO file's properties map onto areas (see ../shared/data/README.md).
+NORRKOPING_MAPPING = [
+    "--municipality",
+    "0581",
+    "--municipality-name",
+    "Norrköping",
+    "--population",
+    "pop",
+    "--children-share",
+    "child_frac",
+    "--parent",
+    "regso",
+    "--indicator",
+    "income",
+    "--indicator",
+    "neet",
+    "--indicator",
+    "income_support",
+]
+
+
+def import_norrkoping(**options):
+    """Import Norrköping's 79 DeSO areas from ../shared, or skip saying why it cannot."""
+    path = shared_file("norrkoping_deso.geojson")
+    call_command("import_areas", str(path), *NORRKOPING_MAPPING, **options)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def collected_static():
     """Pages link hashed static files, as in production; collect them (incrementally)."""

@@ -6,32 +6,9 @@ from pyproj import Transformer
 
 from nara.core.models import Area, AreaIndicator, AuditEvent
 from nara.core.queries import area_at_point
-from tests.conftest import shared_file
+from tests.conftest import import_norrkoping, shared_file
 
 pytestmark = pytest.mark.django_db
-
-NORRKOPING = [
-    "--municipality",
-    "0581",
-    "--municipality-name",
-    "Norrköping",
-    "--population",
-    "pop",
-    "--children-share",
-    "child_frac",
-    "--parent",
-    "regso",
-    "--indicator",
-    "income",
-    "--indicator",
-    "neet",
-    "--indicator",
-    "income_support",
-]
-
-
-def import_norrkoping():
-    call_command("import_areas", str(shared_file("norrkoping_deso.geojson")), *NORRKOPING)
 
 
 def test_norrkoping_deso_areas_import_with_population_and_indicators():
@@ -84,7 +61,7 @@ def test_police_vulnerable_areas_reprojected_from_sweref99tm():
 def test_reimport_updates_in_place():
     import_norrkoping()
     first_ids = set(Area.objects.values_list("id", flat=True))
-    call_command("import_areas", str(shared_file("norrkoping_deso.geojson")), *NORRKOPING)
+    import_norrkoping()
     assert set(Area.objects.values_list("id", flat=True)) == first_ids
     assert AuditEvent.objects.filter(action="areas.import").count() == 2
 

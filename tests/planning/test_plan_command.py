@@ -10,7 +10,7 @@ from django.utils import translation
 from nara.core.models import Area, AuditEvent
 from nara.planning import services
 from nara.planning.models import Scenario
-from tests.conftest import shared_file
+from tests.conftest import import_norrkoping, shared_file
 
 
 @pytest.fixture(autouse=True)
@@ -21,25 +21,6 @@ def in_english():
 
 
 pytestmark = pytest.mark.django_db
-
-NORRKOPING = [
-    "--municipality",
-    "0581",
-    "--municipality-name",
-    "Norrköping",
-    "--population",
-    "pop",
-    "--children-share",
-    "child_frac",
-    "--parent",
-    "regso",
-    "--indicator",
-    "income",
-    "--indicator",
-    "neet",
-    "--indicator",
-    "income_support",
-]
 
 
 def plan(*args):
@@ -160,12 +141,7 @@ def test_command_exits_non_zero_from_the_shell(demo, monkeypatch, capsys):
 
 
 def test_norrkoping_pmedian_with_police_vulnerable_areas(demo):
-    call_command(
-        "import_areas",
-        str(shared_file("norrkoping_deso.geojson")),
-        *NORRKOPING,
-        stdout=io.StringIO(),
-    )
+    import_norrkoping(stdout=io.StringIO())
     police = shared_file("police_vulnerable_areas_2025.geojson")
     areas = services.load_areas(Area.objects.get(code="0581C1320").municipality)
     shares = dict(
