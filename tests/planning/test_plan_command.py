@@ -2,6 +2,9 @@
 
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -21,6 +24,7 @@ def in_english():
 
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def plan(*args):
@@ -176,3 +180,12 @@ def test_norrkoping_pmedian_with_police_vulnerable_areas(demo):
     results = json.loads(plan("--municipality", "0581", "--model", "pmedian", "--k", "3", "--json"))
     assert results["status"] == "optimal"
     assert len(results["assignment"]) == 79
+
+
+def test_the_solver_prints_no_banner_of_its_own():
+    """`manage.py plan` output is the plan: HiGHS's banner (written from C++) is kept out."""
+    code = "import highspy, nara.planning.solver.highs; highspy.Highs()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert "Running HiGHS" not in result.stdout + result.stderr

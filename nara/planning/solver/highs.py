@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
@@ -11,6 +13,25 @@ from scipy import sparse
 from .result import OPTIMALITY_TOLERANCE
 
 INFINITY = highspy.kHighsInf
+
+
+def _make_first_instance_quietly():
+    """HiGHS prints its banner from C++ to file descriptor 1 when the first instance of a
+    process is made, before any option can be set; `manage.py plan` output must not start with
+    it. Done once at import, while the process starts."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+_make_first_instance_quietly()
 
 
 @dataclass(frozen=True)
