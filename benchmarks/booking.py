@@ -57,8 +57,6 @@ import os
 import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -67,8 +65,21 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
+from harness import (
+    ROOT,
+    Server,
+    base_env,
+    busy_after_run,
+    busy_before_start,
+    collectstatic,
+    csrf_cookie,
+    csrf_token,
+    django_script,
+    load_demo_data,
+    log,
+    machine,
+    processes,
+)
 
 BENCH_SETTINGS = """\
 from pathlib import Path
@@ -189,37 +200,6 @@ print(json.dumps({
 PHONE = "070-123 45 67"  # a reminder number, as most residents give one: two reminders per booking
 
 
-def log(message=""):
-    print(message, flush=True)
-
-
-def cpu_busy(seconds=2.0):
-    """Share of all CPUs busy over `seconds`, from /proc/stat (other load skews the results)."""
-
-    def sample():
-        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
-
-    total0, idle0 = sample()
-    time.sleep(seconds)
-    total1, idle1 = sample()
-    return 1.0 - (idle1 - idle0) / max(total1 - total0, 1)
-
-
-def machine():
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "?")
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    mem_kb = int(next(ln.split()[1] for ln in meminfo if ln.startswith("MemTotal")))
-    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gib": round(mem_kb / 1024 / 1024, 1)}
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def percentile(ordered, p):
     """Nearest-rank percentile of an already sorted list (0 when empty)."""
     if not ordered:
@@ -228,38 +208,14 @@ def percentile(ordered, p):
     return ordered[rank - 1]
 
 
-def base_env(tmp, database_url):
-    env = dict(os.environ)
-    paths = [str(ROOT), str(tmp)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-    env.update(
-        PYTHONPATH=os.pathsep.join(paths),
-        DJANGO_SETTINGS_MODULE="bench_booking_settings",
-        DATABASE_URL=database_url,
-        NARA_DEBUG="0",  # production settings, whatever the caller's shell says
-        NARA_LOG_LEVEL="WARNING",
+def booking_env(tmp, database_url):
+    return base_env(
+        tmp,
+        database_url,
+        settings="bench_booking_settings",
         NARA_SKIP_FORM_TIMER="1",  # the benchmark posts at once, not after 2 s of typing
         NARA_BOOKINGS_PER_HOUR="1000000",  # every request comes from 127.0.0.1
-        PYTHONDONTWRITEBYTECODE="1",
     )
-    return env
-
-
-def manage(env, *args):
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
-def django_script(env, script, *argv):
-    result = subprocess.run(
-        [PYTHON, "-c", script, *argv], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"script failed:\n{result.stdout}{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 # PostgreSQL: a database of our own on the server DATABASE_URL names -------------------------
@@ -300,107 +256,46 @@ class PostgresDatabase:
                 log(f"  WARNING: could not drop database {self.name}: {exc}")
 
 
-# gunicorn ---------------------------------------------------------------------------------
+# The server log ---------------------------------------------------------------------------
 
 
-class Server:
-    """gunicorn in its own session, so it and its workers are stopped together by its id."""
-
-    def __init__(self, env, tmp, workers, worker_class, threads, label):
-        self.workers, self.worker_class, self.threads = workers, worker_class, threads
-        self.port = free_port()
-        self.host = "127.0.0.1"
-        self.base = f"http://{self.host}:{self.port}"
-        self.log_path = Path(tmp) / f"gunicorn-{label}-{self.port}.log"
-        self.env = env
-        self.proc = None
-
-    def start(self):
-        cmd = [
-            PYTHON, "-m", "gunicorn", "nara.wsgi:application",
-            "--bind", f"{self.host}:{self.port}",
-            "--workers", str(self.workers),
-            "--worker-class", self.worker_class,
-            "--threads", str(self.threads),
-            "--log-level", "warning",
-        ]  # fmt: skip
-        with open(self.log_path, "wb") as log_file:
-            self.proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz:\n{self.log_path.read_text()}")
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)  # the arbiter stops its workers gracefully
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the session this script created
-            self.proc.wait(timeout=10)
-
-    def log_findings(self):
-        """Counts from the server log, and where in the app each failure was raised."""
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        lines = text.splitlines()
-        where, first = {}, ""
-        for i, line in enumerate(lines):
-            if line != "Traceback (most recent call last):":
-                continue
-            j = i + 1
-            while j < len(lines) and lines[j].startswith(" "):
-                j += 1
-            exception = lines[j].strip() if j < len(lines) else "?"
-            if exception.startswith("sqlite3."):
-                continue  # the cause of the django.db.utils error that follows it
-            frames = [ln.strip() for ln in lines[i + 1 : j] if ln.strip().startswith('File "')]
-            ours = [f for f in frames if "/nara/" in f and "/site-packages/" not in f]
-            callers = [f for f in frames if "/django/db/" not in f and "/django/utils/" not in f]
-            frame = (ours or callers or frames or ["?"])[-1].replace(str(ROOT) + "/", "")
-            frame = re.sub(r'File ".*/site-packages/', 'File "', frame)
-            key = f"{frame} -> {exception}"
-            where[key] = where.get(key, 0) + 1
-            first = first or "\n".join(lines[max(0, i - 1) : j + 1])
-        return {
-            "server_errors": sum(ln.startswith("Internal Server Error:") for ln in lines),
-            "on_commit_errors": sum("in on_commit()" in ln for ln in lines),
-            "database_locked": sum(
-                ln.startswith("django.db.utils.OperationalError: database is locked")
-                for ln in lines
-            ),
-            "worker_timeouts": sum("WORKER TIMEOUT" in ln for ln in lines),
-            "where": where,
-            "first_traceback": first,
-        }
+def log_findings(server):
+    """Counts from the server log, and where in the app each failure was raised."""
+    lines = server.log_text().splitlines()
+    where, first = {}, ""
+    for i, line in enumerate(lines):
+        if line != "Traceback (most recent call last):":
+            continue
+        j = i + 1
+        while j < len(lines) and lines[j].startswith(" "):
+            j += 1
+        exception = lines[j].strip() if j < len(lines) else "?"
+        if exception.startswith("sqlite3."):
+            continue  # the cause of the django.db.utils error that follows it
+        frames = [ln.strip() for ln in lines[i + 1 : j] if ln.strip().startswith('File "')]
+        ours = [f for f in frames if "/nara/" in f and "/site-packages/" not in f]
+        callers = [f for f in frames if "/django/db/" not in f and "/django/utils/" not in f]
+        frame = (ours or callers or frames or ["?"])[-1].replace(str(ROOT) + "/", "")
+        frame = re.sub(r'File ".*/site-packages/', 'File "', frame)
+        key = f"{frame} -> {exception}"
+        where[key] = where.get(key, 0) + 1
+        first = first or "\n".join(lines[max(0, i - 1) : j + 1])
+    return {
+        "server_errors": sum(ln.startswith("Internal Server Error:") for ln in lines),
+        "on_commit_errors": sum("in on_commit()" in ln for ln in lines),
+        "database_locked": sum(
+            ln.startswith("django.db.utils.OperationalError: database is locked") for ln in lines
+        ),
+        "worker_timeouts": sum("WORKER TIMEOUT" in ln for ln in lines),
+        "where": where,
+        "first_traceback": first,
+    }
 
 
 # CPU accounting: what the server (and PostgreSQL) spent, whatever else runs on the machine ---
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CPUS = os.cpu_count() or 1
-
-
-def _proc_stat(pid):
-    """(ppid, utime + stime in seconds) of a process, or None if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 class CpuMeter:
@@ -483,22 +378,16 @@ class CpuMeter:
 
     def sample(self):
         server, db = {}, {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            pid = int(entry.name)
-            stat = _proc_stat(pid)
-            if stat is None:
-                continue
-            if pid == self.master_pid or stat[0] == self.master_pid:
-                server[pid] = stat[1]
+        for pid, ppid, cpu in processes():
+            if self.master_pid in (pid, ppid):
+                server[pid] = cpu
             elif self.pg_marker:
                 try:
-                    cmdline = (entry / "cmdline").read_bytes()
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
                 except OSError:
                     continue
                 if cmdline.startswith(b"postgres:") and self.pg_marker in cmdline + b" ":
-                    db[pid] = stat[1]
+                    db[pid] = cpu
         return server, db
 
     @staticmethod
@@ -664,9 +553,9 @@ def prepare_form(server, path):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(server.base + path, timeout=10) as response:
         page = response.read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    token = csrf_token(page)
     shown = re.search(r'name="shown" value="([^"]+)"', page).group(1)
-    cookie = next(c.value for c in jar if c.name == "csrftoken")
+    cookie = csrf_cookie(jar)
     return page, f"csrftoken={cookie}", token, shown
 
 
@@ -700,11 +589,9 @@ def without_password(url):
 
 def bench_database(label, database_url, args, tmp, pg=False):
     log(f"\n== {label}: {without_password(database_url)}")
-    env = base_env(tmp, database_url)
+    env = booking_env(tmp, database_url)
     started = time.monotonic()
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "createcachetable")
-    manage(env, "demo_data")
+    load_demo_data(env)
     target = django_script(env, SETUP_SCRIPT, str(args.slots), args.lang, args.placement)
     slot_ids = target["slot_ids"]
     log(
@@ -716,7 +603,8 @@ def bench_database(label, database_url, args, tmp, pg=False):
     )
     if not target["taken_text_translated"]:
         log(f"  note: the 'taken' message is not translated into {args.lang!r} (English shown)")
-    server = Server(env, tmp, args.workers, args.worker_class, args.threads, label)
+    config = {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads}
+    server = Server(env, tmp, label=label, **config)
     log(
         f"  gunicorn --workers {args.workers} --worker-class {args.worker_class} --threads "
         f"{args.threads} on {server.base}"
@@ -784,7 +672,7 @@ def bench_database(label, database_url, args, tmp, pg=False):
         show(f"POST book ({len(order)} attempts)", booking)
     finally:
         server.stop()
-    findings = server.log_findings()
+    findings = log_findings(server)
     ids_file = Path(tmp) / f"slot-ids-{label}.json"
     ids_file.write_text(json.dumps(slot_ids))
     counted = django_script(env, COUNT_SCRIPT, str(ids_file))
@@ -980,18 +868,13 @@ def main():
         f"{sys.version.split()[0]}; {args.slots} slots x {args.attempts_per_slot} attempts, "
         f"{args.connections} connections"
     )
-    busy_before = cpu_busy()
-    log(f"  CPU busy before start (other processes): {busy_before:.0%}")
-    if busy_before > 0.15:
-        log("  WARNING: the machine is not idle; throughput and p99 will be lower and noisier")
+    busy_before = busy_before_start()
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="nara-bench-booking-"))
     postgres = None
     try:
         (tmp / "bench_booking_settings.py").write_text(BENCH_SETTINGS)
-        started = time.monotonic()
-        manage(base_env(tmp, f"sqlite:///{tmp / 'static.sqlite3'}"), "collectstatic", "--noinput")
-        log(f"  collectstatic (into the temp dir) in {time.monotonic() - started:.1f} s")
+        collectstatic(booking_env(tmp, f"sqlite:///{tmp / 'static.sqlite3'}"), "into the temp dir")
         for database in wanted:
             if database == "sqlite":
                 sqlite_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -1008,8 +891,7 @@ def main():
         if postgres is not None:
             postgres.drop()
         shutil.rmtree(tmp, ignore_errors=True)
-    busy_after = cpu_busy()
-    log(f"\n  CPU busy after the run (other processes): {busy_after:.0%}")
+    busy_after = busy_after_run()
     row = dict(rows[0])
     for other in rows[1:]:
         row[other["database"]] = {k: v for k, v in other.items() if k != "bench"}

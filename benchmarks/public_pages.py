@@ -39,22 +39,32 @@ import html
 import http.cookiejar
 import json
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = sys.executable
+from harness import (
+    ROOT,
+    Server,
+    base_env,
+    busy_after_run,
+    busy_before_start,
+    collectstatic,
+    csrf_cookie,
+    csrf_token,
+    django_script,
+    load_demo_data,
+    log,
+    machine,
+)
+
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 # Gunicorn worker configurations for a 2-core machine. The default, "sync-2", is what `make demo`
@@ -152,153 +162,17 @@ def lua_post(body, cookie):
     )
 
 
-def cpu_busy(seconds=2.0):
-    """Share of all CPUs busy over `seconds`, from /proc/stat (other load skews the results)."""
-
-    def sample():
-        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
-
-    total0, idle0 = sample()
-    time.sleep(seconds)
-    total1, idle1 = sample()
-    return 1.0 - (idle1 - idle0) / max(total1 - total0, 1)
-
-
 def median(values):
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def log(message=""):
-    print(message, flush=True)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def base_env(tmp, database_url):
-    env = dict(os.environ)
-    paths = [str(ROOT), str(tmp)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-    env.update(
-        PYTHONPATH=os.pathsep.join(paths),
-        DJANGO_SETTINGS_MODULE="nara.settings",
-        DATABASE_URL=database_url,
-        NARA_DEBUG="0",  # production settings, whatever the caller's shell says
-        NARA_LOG_LEVEL="WARNING",
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    return env
-
-
-def manage(env, *args):
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
-    return result.stdout
-
-
 def prepare_database(env):
     started = time.monotonic()
-    manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "createcachetable")
-    manage(env, "demo_data")
+    load_demo_data(env)
     log(f"  database ready in {time.monotonic() - started:.1f} s (migrate, cache table, demo)")
-    result = subprocess.run(
-        [PYTHON, "-c", TARGETS_SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"choosing pages failed:\n{result.stdout}{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-class Server:
-    """gunicorn in its own session, so it and its workers are stopped together by its id."""
-
-    def __init__(self, env, config_name, tmp):
-        self.config = WORKER_CONFIGS[config_name]
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(tmp) / f"gunicorn-{config_name}-{self.port}.log"
-        self.env = dict(env, DJANGO_SETTINGS_MODULE="bench_bare_settings")
-        self.proc = None
-
-    def start(self):
-        cmd = [
-            PYTHON, "-m", "gunicorn", "nara.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.config["workers"]),
-            "--worker-class", self.config["worker_class"],
-            "--threads", str(self.config["threads"]),
-            "--log-level", "warning",
-        ]  # fmt: skip
-        with open(self.log_path, "wb") as log_file:
-            self.proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (OSError, urllib.error.URLError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer /healthz:\n{self.log_path.read_text()}")
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)  # the arbiter stops its workers gracefully
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)  # the session this script created
-            self.proc.wait(timeout=10)
-
-    def cpu_seconds(self):
-        """User + system CPU time used so far by the gunicorn processes (arbiter and workers)."""
-        pids = [self.proc.pid]
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.proc.pid:  # fields[1] is the parent pid
-                pids.append(int(stat.parent.name))
-        ticks = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def wait_idle(self, limit=60.0):
-        """Wait until the workers have finished requests wrk left queued (so CPU time is fair)."""
-        deadline = time.monotonic() + limit
-        last = self.cpu_seconds()
-        while time.monotonic() < deadline:
-            time.sleep(0.3)
-            now = self.cpu_seconds()
-            if now == last:
-                return
-            last = now
-
-    def problems(self):
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        return [line for line in text.splitlines() if "Traceback" in line or "ERROR" in line]
+    return django_script(env, TARGETS_SCRIPT, what="choosing pages")
 
 
 def check_page(opener, url, needles, data=None):
@@ -323,8 +197,8 @@ def prepare_requests(server, targets, tmp):
     centre_name = html.escape(targets["centre_name"])
     check_page(opener, centre_url, [centre_name])
     start = check_page(opener, f"{base}/sv/", ['name="csrfmiddlewaretoken"'])
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', start).group(1)
-    cookie = next(c.value for c in jar if c.name == "csrftoken")
+    token = csrf_token(start)
+    cookie = csrf_cookie(jar)
     body = urllib.parse.urlencode(
         {"csrfmiddlewaretoken": token, "lat": targets["lat"], "lon": targets["lon"]}
     )
@@ -375,7 +249,8 @@ def run_wrk(url, lua, duration, connections, threads):
 
 def measure(env, config_name, targets, args, tmp):
     config = WORKER_CONFIGS[config_name]
-    server = Server(env, config_name, tmp)
+    server_env = dict(env, DJANGO_SETTINGS_MODULE="bench_bare_settings")
+    server = Server(server_env, tmp, label=config_name, **config)
     log(
         f"\ngunicorn {config_name}: --workers {config['workers']} --worker-class "
         f"{config['worker_class']} --threads {config['threads']} on {server.base}"
@@ -520,23 +395,17 @@ def main():
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
 
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "?")
-    log(f"public_pages: {os.cpu_count()} CPUs ({cpu}), Python {sys.version.split()[0]}")
+    info = machine()
+    log(f"public_pages: {info['nproc']} CPUs ({info['cpu']}), Python {sys.version.split()[0]}")
     if not list(ROOT.glob("locale/*/LC_MESSAGES/django.mo")):
         log("  note: no compiled translations (run `make messages`); pages fall back to English")
 
-    busy_before = cpu_busy()
-    log(f"  CPU busy before start (other processes): {busy_before:.0%}")
-    if busy_before > 0.15:
-        log("  WARNING: the machine is not idle; throughput and p99 will be lower and noisier")
+    busy_before = busy_before_start()
     tmp = Path(tempfile.mkdtemp(prefix="nara-bench-public-"))
     try:
         (tmp / "bench_bare_settings.py").write_text(BARE_SETTINGS)
         (tmp / "bench_bare_urls.py").write_text(BARE_URLS)
-        started = time.monotonic()
-        manage(base_env(tmp, f"sqlite:///{tmp / 'bench.sqlite3'}"), "collectstatic", "--noinput")
-        log(f"  collectstatic (default STATIC_ROOT) in {time.monotonic() - started:.1f} s")
+        collectstatic(base_env(tmp, f"sqlite:///{tmp / 'bench.sqlite3'}"), "default STATIC_ROOT")
         row = bench_database("sqlite", f"sqlite:///{tmp / 'bench.sqlite3'}", args, tmp)
         if args.env_db:
             if not os.environ.get("DATABASE_URL"):
@@ -545,10 +414,9 @@ def main():
             row["env_db"] = {k: v for k, v in other.items() if k != "bench"}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    busy_after = cpu_busy()
+    busy_after = busy_after_run()
     row["cpu_busy_before"] = round(busy_before, 3)
     row["cpu_busy_after"] = round(busy_after, 3)
-    log(f"\n  CPU busy after the run (other processes): {busy_after:.0%}")
     report_target(row)
     print(json.dumps(row), flush=True)
     return 1 if row["errors"] else 0
