@@ -57,27 +57,16 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from nara.core import audit, crypto
 from nara.core.models import Appointment, Reminder
 from nara.lib import messaging
+from nara.lib.dates import weekday_name
 
 logger = logging.getLogger(__name__)
 
 ACTOR = "reminders"
 KIND_REMINDER, KIND_REBOOK = "reminder", "rebook"
-
-# The same msgids as the public site's weekday names, so they are translated already.
-WEEKDAYS = [
-    gettext_lazy("Monday"),
-    gettext_lazy("Tuesday"),
-    gettext_lazy("Wednesday"),
-    gettext_lazy("Thursday"),
-    gettext_lazy("Friday"),
-    gettext_lazy("Saturday"),
-    gettext_lazy("Sunday"),
-]
 
 # Words that must never appear in a reminder, its subject, sender or links (checked by the
 # tests for every language, and by run_worker for the configured sender and public address).
@@ -140,7 +129,7 @@ def booking_code(appointment):
 
 def _date_and_time(moment):
     local = timezone.localtime(moment)
-    return f"{WEEKDAYS[local.weekday()]} {local.day}/{local.month}", local.strftime("%H:%M")
+    return f"{weekday_name(local)} {local.day}/{local.month}", local.strftime("%H:%M")
 
 
 def _manage_sentence(code, link):

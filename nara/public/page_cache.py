@@ -1,10 +1,11 @@
-"""Rendered public pages kept in each process, so a busy centre page costs one small query.
+"""Rendered public pages kept in each process, so a busy centre page costs no query at all.
 
 A page is shared only when nothing in it belongs to the visitor: a plain GET with no query
-string, no session and no pending messages. It is stored under the content version (which
-changes in the same transaction as anything the public pages show), the path and the language,
-and only until the page's own clock runs out (a centre page: its next opening or closing, or
-midnight). The visitor's CSRF token is put into the stored page for each response.
+string, no session and no pending messages. It is stored under the content version (see
+nara.core.content_version: it changes as soon as a change to anything the public pages show
+commits), the path and the language, and only until the page's own clock runs out (a centre
+page: its next opening, closing or drop-in boundary, or midnight). The visitor's CSRF token is
+put into the stored page for each response.
 """
 
 import datetime as dt

@@ -1,8 +1,8 @@
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from nara.lib.dates import weekday_name
 from nara.lib.languages import language_names
 
 register = template.Library()
@@ -13,20 +13,9 @@ def language_names_filter(codes):
     return language_names(codes)
 
 
-WEEKDAYS = [
-    gettext_lazy("Monday"),
-    gettext_lazy("Tuesday"),
-    gettext_lazy("Wednesday"),
-    gettext_lazy("Thursday"),
-    gettext_lazy("Friday"),
-    gettext_lazy("Saturday"),
-    gettext_lazy("Sunday"),
-]
-
-
 @register.filter
 def weekday(date):
-    return WEEKDAYS[date.weekday()]
+    return weekday_name(date)
 
 
 @register.filter
