@@ -101,7 +101,11 @@ def record_search(*, actor, how, found=(), shown=()):
             action=f"person.search_{how}",
             obj=first,
             person_id=getattr(first, "pk", None),
-            changes={"matches": len(found or shown), "shown": len(shown)},
+            changes={
+                "matches": len(found or shown),
+                "shown": len(shown),
+                "people_shown": [person.pk for person in shown],
+            },
             flags={"outside_own_centres"} if found and not shown else (),
         )
 
