@@ -1,5 +1,12 @@
 """Encrypt people's addresses (with a keyed hash for the same-address flag), add the folded
-name and date of birth used by the name search, and the emergency access's kind."""
+name and date of birth used by the name search, and the emergency access's kind.
+
+Numbers saved with other scripts' digits (Arabic-Indic, full-width) before only ASCII digits were
+accepted are rewritten with ASCII digits, unless that number is registered already: such a
+duplicate keeps its old look-up hash and must be merged by hand.
+"""
+
+import unicodedata
 
 from django.db import migrations, models
 
@@ -12,14 +19,21 @@ def forwards(apps, schema_editor):
     Person = apps.get_model("core", "Person")
     for person in Person.objects.all().iterator():
         person.address_encrypted = crypto.encrypt(person.address)
-        person.address_hash = crypto.lookup_hash(fold_address(person.address)) if person.address else ""
+        person.address_hash = (
+            crypto.lookup_hash(fold_address(person.address)) if person.address else ""
+        )
         person.search_name = fold(f"{person.first_name} {person.last_name}")
         number = crypto.decrypt(person.personnummer_encrypted)
+        ascii_number = "".join(str(unicodedata.digit(char, char)) for char in number)
+        if ascii_number != number and len(ascii_number) == 12:
+            lookup = crypto.lookup_hash(ascii_number)
+            if not Person.objects.filter(personnummer_hash=lookup).exists():
+                person.personnummer_encrypted = crypto.encrypt(ascii_number)
+                person.personnummer_hash = lookup
+                number = ascii_number
         if number.isascii() and number.isdigit() and len(number) == 12:
             person.birth_date = personnummer.birth_date(number)
-        person.save(
-            update_fields=["address_encrypted", "address_hash", "search_name", "birth_date"]
-        )
+        person.save()
 
 
 class Migration(migrations.Migration):
