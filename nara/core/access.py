@@ -1,15 +1,18 @@
 """Access helpers: the one place that decides who may see or change what. Deny by default.
 
 Every staff view gets its objects through these functions; they return the object or raise
-Http404 (it does not exist) / PermissionDenied (it exists, but not for you).
+Http404 (it does not exist) / PermissionDenied (it exists, but not for you). Where existence
+itself is secret (people, emergency grants), both cases answer PermissionDenied.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from . import audit
+from .actions.people import address_lookup
 from .models import CENTRE_ROLES, Center, EmergencyAccess, Membership, Person, Role
 
 
@@ -104,23 +107,17 @@ def person_access(user, person):
     if user.last_name and user.last_name.strip().lower() == person.last_name.strip().lower():
         flags.add("same_surname")
     home = getattr(getattr(user, "staff_profile", None), "home_address", "")
-    if home and _same_address(home, person.address):
+    # Compared through keyed hashes: the person's address is not decrypted for this.
+    if home and person.address_hash and address_lookup(home) == person.address_hash:
         flags.add("same_address")
     return True, flags
 
 
-def _same_address(a, b):
-    def norm(text):
-        return " ".join(text.lower().replace(",", " ").split())
-
-    return bool(a and b) and norm(a) == norm(b)
-
-
 def _checked_person(user, pk):
+    """The person and flags, or PermissionDenied: the same answer whether the person exists
+    elsewhere or not at all, so that no one can learn which ids exist."""
     person = Person.objects.filter(pk=pk).first()
-    if person is None:
-        raise Http404
-    allowed, flags = person_access(user, person)
+    allowed, flags = person_access(user, person) if person else (False, set())
     if not allowed:
         raise PermissionDenied
     return person, flags
@@ -146,3 +143,29 @@ def view_person(user, pk, *, reason=""):
             flags=flags,
         )
     return person
+
+
+# Log review: an administrator reviews everything; a centre manager reviews what happened at
+# their centres and everything their own staff did elsewhere (emergency access above all).
+
+
+def managed_staff_ids(user):
+    """Ids of the staff who work at a centre the user manages."""
+    managed = manageable_centres(user).values("pk")
+    return Membership.objects.filter(center__in=managed).values("user_id")
+
+
+def reviewable_grants(user):
+    grants = EmergencyAccess.objects.all()
+    if is_admin(user):
+        return grants
+    managed = manageable_centres(user)
+    return grants.filter(Q(center__in=managed) | Q(user_id__in=managed_staff_ids(user)))
+
+
+def get_emergency_grant(user, pk):
+    """A grant the user may review; the same 403 whether it exists elsewhere or not at all."""
+    grant = reviewable_grants(user).filter(pk=pk).first()
+    if grant is None:
+        raise PermissionDenied
+    return grant

@@ -1,13 +1,18 @@
 """Swedish personal identity numbers (personnummer, samordningsnummer). No Django.
 
 Accepts 10 or 12 digits with an optional separator (- or +) and returns the canonical 12-digit
-form. A "+" in the 10-digit form marks someone aged 100 or more.
+form. A "+" in the 10-digit form marks someone aged 100 or more. Only the ASCII digits 0-9 count:
+other scripts' digits (Arabic-Indic, full-width, ...) would give a second, different canonical
+form for the same person, so they are refused.
 """
 
 import datetime as dt
 import re
+import unicodedata
 
-PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$")
+PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$", re.ASCII)
+# Dashes people type or paste instead of "-" (hyphen, non-breaking hyphen, en dash, minus sign).
+DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212"), "-")
 
 
 class InvalidPersonnummer(ValueError):
@@ -24,7 +29,10 @@ def luhn_ok(nine_plus_check):
 
 def normalise(text, today=None):
     """Canonical 'YYYYMMDDNNNC' or InvalidPersonnummer with a reason safe to show."""
-    match = PATTERN.match((text or "").strip().replace(" ", ""))
+    compact = "".join(unicodedata.normalize("NFC", text or "").translate(DASHES).split())
+    if not compact.isascii() and any(char.isdigit() for char in compact):
+        raise InvalidPersonnummer("digits")
+    match = PATTERN.match(compact)
     if not match:
         raise InvalidPersonnummer("format")
     century, yy, mm, dd, sep, serial, check = match.groups()
@@ -52,3 +60,9 @@ def is_coordination_number(canonical):
 def masked(canonical):
     """'19121212-****': enough for a person to recognise, not enough to identify."""
     return f"{canonical[:8]}-****"
+
+
+def birth_date(canonical):
+    """The date of birth in a canonical number (a samordningsnummer's day less 60)."""
+    day = int(canonical[6:8])
+    return dt.date(int(canonical[:4]), int(canonical[4:6]), day - 60 if day > 60 else day)

@@ -268,6 +268,8 @@ def question_answer(request, pk):
         )
         messages.success(request, _("Answered. The resident reads it with their code."))
         return redirect(f"/staff/centres/{asked.center_id}/calendar/")
+    with transaction.atomic():
+        audit.record(actor=request.user, action="question.view", obj=asked)
     context = {"form": form, "asked": asked, "text": crypto.decrypt(asked.question_encrypted)}
     return render(request, "workspace/question.html", context, status=400 if form.is_bound else 200)
 

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from nara.core import audit
@@ -16,7 +17,8 @@ LAST_SEEN_KEY = "nara_last_seen"
 class StaffSessionMiddleware:
     """Ends staff sessions that are idle too long or were signed out everywhere.
 
-    Also makes the client address available to the audit trail for this request.
+    Also makes the client address available to the audit trail for this request, and keeps
+    every staff page out of browser and proxy caches (they show personal data).
     """
 
     def __init__(self, get_response):
@@ -25,16 +27,22 @@ class StaffSessionMiddleware:
     def __call__(self, request):
         token = audit.current_client_address.set(request.META.get("REMOTE_ADDR"))
         try:
-            if request.user.is_authenticated and request.path.startswith("/staff/"):
-                ended = self._ended(request)
-                if ended:
-                    logout(request)
-                    messages.info(request, ended)
-                    return redirect("workspace:login")
-                request.session[LAST_SEEN_KEY] = int(time.time())
-            return self.get_response(request)
+            response = self._respond(request)
         finally:
             audit.current_client_address.reset(token)
+        if request.path.startswith("/staff/"):
+            add_never_cache_headers(response)
+        return response
+
+    def _respond(self, request):
+        if request.user.is_authenticated and request.path.startswith("/staff/"):
+            ended = self._ended(request)
+            if ended:
+                logout(request)
+                messages.info(request, ended)
+                return redirect("workspace:login")
+            request.session[LAST_SEEN_KEY] = int(time.time())
+        return self.get_response(request)
 
     def _ended(self, request):
         session = request.session

@@ -1,17 +1,24 @@
 """Identified people: only for social workers and managers of the person's centre.
 
-Personnummer is posted, never put in a URL; every view is audited (with a reason where the
-person has a protected identity or is reached through emergency access).
+Personnummer is posted, never put in a URL nor written back into a page; every search and view
+is audited (with a reason where the person has a protected identity or is reached through
+emergency access). Whether a number is registered at another centre is never told: search and
+registration give the same neutral answer and point to emergency access, the logged way in.
 """
 
 from django import forms
-from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nara.core import access
-from nara.core.actions.people import DuplicatePerson, do_create_person, find_by_personnummer
+from nara.core.actions.people import (
+    DuplicatePerson,
+    do_create_person,
+    do_record_duplicate_attempt,
+    find_by_name,
+    find_by_personnummer,
+    record_search,
+)
 from nara.core.models import CENTRE_ROLES
 from nara.lib.personnummer import InvalidPersonnummer, normalise
 
@@ -19,12 +26,22 @@ from .decorators import staff_view
 
 PNR_ERRORS = {
     "format": gettext_lazy("Write the personal identity number as YYYYMMDD-NNNN."),
+    "digits": gettext_lazy("Write the personal identity number with the digits 0–9."),
     "checksum": gettext_lazy("The check digit is wrong; check the number."),
     "date": gettext_lazy("The date in the number does not exist."),
 }
 
 
+class NoEchoInput(forms.TextInput):
+    """A text field that never writes what was typed back into the page."""
+
+    def format_value(self, value):
+        return None
+
+
 class PersonnummerField(forms.CharField):
+    widget = NoEchoInput(attrs={"autocomplete": "off", "inputmode": "numeric"})
+
     def clean(self, value):
         value = super().clean(value)
         if not value:
@@ -35,8 +52,26 @@ class PersonnummerField(forms.CharField):
             raise forms.ValidationError(PNR_ERRORS[str(exc)]) from None
 
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
 class SearchForm(forms.Form):
-    pnr = PersonnummerField(label=gettext_lazy("Personal identity number"), max_length=13)
+    pnr = PersonnummerField(label=gettext_lazy("Personal identity number"), max_length=20)
+
+
+class NameSearchForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=130, required=False)
+    birth_date = forms.DateField(
+        label=gettext_lazy("Date of birth"), required=False, widget=DATE_INPUT
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and len(data.get("name", "").strip()) < 2 and not data.get("birth_date"):
+            raise forms.ValidationError(
+                gettext_lazy("Write at least two letters of the name, or a date of birth.")
+            )
+        return data
 
 
 class PersonForm(forms.Form):
@@ -44,7 +79,13 @@ class PersonForm(forms.Form):
     first_name = forms.CharField(label=gettext_lazy("First name"), max_length=60)
     last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=60)
     pnr = PersonnummerField(
-        label=gettext_lazy("Personal identity number"), max_length=13, required=False
+        label=gettext_lazy("Personal identity number"), max_length=20, required=False
+    )
+    birth_date = forms.DateField(
+        label=gettext_lazy("Date of birth"),
+        help_text=gettext_lazy("Only when there is no personal identity number."),
+        required=False,
+        widget=DATE_INPUT,
     )
     address = forms.CharField(label=gettext_lazy("Address"), max_length=200, required=False)
     protected_identity = forms.BooleanField(
@@ -67,18 +108,41 @@ class ReasonForm(forms.Form):
     )
 
 
+def _search_page(request, *, form=None, name_form=None, status=200, **context):
+    context |= {
+        "form": form or SearchForm(),
+        "name_form": name_form or NameSearchForm(),
+    }
+    return render(request, "workspace/people_search.html", context, status=status)
+
+
 @staff_view(*CENTRE_ROLES)
 def people_search(request):
-    form = SearchForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        person = find_by_personnummer(form.cleaned_data["pnr"])
-        if person is None or not access.person_access(request.user, person)[0]:
-            # Same answer whether the person exists elsewhere or not: existence is secret too.
-            messages.info(request, _("No person with that number at your centres."))
-        else:
-            return redirect("workspace:person", person.pk)
-    status = 400 if form.is_bound and not form.is_valid() else 200
-    return render(request, "workspace/people_search.html", {"form": form}, status=status)
+    if request.method != "POST":
+        return _search_page(request)
+    if request.POST.get("by") == "name":
+        return _search_by_name(request)
+    form = SearchForm(request.POST)
+    if not form.is_valid():
+        return _search_page(request, form=form, status=400)
+    person = find_by_personnummer(form.cleaned_data["pnr"])
+    if person is not None and access.person_access(request.user, person)[0]:
+        record_search(actor=request.user, how="personnummer", found=[person], shown=[person])
+        return redirect("workspace:person", person.pk)
+    # Same answer whether the person exists elsewhere or not: existence is secret too.
+    record_search(actor=request.user, how="personnummer", found=[person] if person else [])
+    return _search_page(request, not_found=True)
+
+
+def _search_by_name(request):
+    name_form = NameSearchForm(request.POST)
+    if not name_form.is_valid():
+        return _search_page(request, name_form=name_form, status=400)
+    people = list(
+        find_by_name(centre_ids=access.centre_ids(request.user), **name_form.cleaned_data)
+    )
+    record_search(actor=request.user, how="name", shown=people)
+    return _search_page(request, name_form=name_form, results=people, searched_by_name=True)
 
 
 @staff_view(*CENTRE_ROLES)
@@ -93,15 +157,28 @@ def person_create(request):
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 pnr=data["pnr"],
+                birth_date=data["birth_date"],
                 address=data["address"],
                 protected_identity=data["protected_identity"],
             )
-        except DuplicatePerson:
-            form.add_error("pnr", _("A person with this number is already registered."))
-        else:
-            return redirect("workspace:person", person.pk)
+        except DuplicatePerson as duplicate:
+            return _refused(request, form, duplicate.person)
+        return redirect("workspace:person", person.pk)
     status = 400 if form.is_bound else 200
     return render(request, "workspace/person_form.html", {"form": form}, status=status)
+
+
+def _refused(request, form, existing):
+    """The number is registered already: said only where the search would say it too."""
+    do_record_duplicate_attempt(
+        actor=request.user, center=form.cleaned_data["center"], existing=existing
+    )
+    context = {"form": form}
+    if access.person_access(request.user, existing)[0]:
+        context["yours"] = existing
+    else:
+        context["not_found"] = True
+    return render(request, "workspace/person_form.html", context)
 
 
 @staff_view(*CENTRE_ROLES)

@@ -39,6 +39,7 @@ urlpatterns = [
     path("people/", people_views.people_search, name="people"),
     path("people/new/", people_views.person_create, name="person-new"),
     path("people/<int:pk>/", people_views.person_detail, name="person"),
+    path("people/emergency/", audit_views.emergency_request, name="emergency-any"),
     path("audit/", audit_views.log_review, name="log-review"),
     path("audit/verify/", audit_views.verify, name="audit-verify"),
     path("audit/emergency/<int:pk>/review/", audit_views.emergency_review, name="emergency-review"),

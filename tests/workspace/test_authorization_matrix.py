@@ -62,6 +62,7 @@ EXPECTED = {
     "workspace:people": CASEWORKERS,
     "workspace:person-new": CASEWORKERS,
     "workspace:person": {"manager", "worker"},
+    "workspace:emergency-any": CASEWORKERS,
     "workspace:log-review": MANAGERS,
     "workspace:audit-verify": MANAGERS,
     "workspace:emergency-review": MANAGERS,

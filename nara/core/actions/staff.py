@@ -1,6 +1,7 @@
 """Staff accounts, roles, emergency access and sign-out everywhere."""
 
 import datetime as dt
+import re
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -69,14 +70,24 @@ def _label(key):
     return f"{role} {scope}".strip()
 
 
-def do_grant_emergency_access(*, actor, center, reason):
+def meaningful_reason(text):
+    """At least a short sentence of one's own: 25 characters and four different words."""
+    text = (text or "").strip()
+    words = {word.casefold() for word in re.findall(r"[^\W\d_]{2,}", text)}
+    return len(text) >= 25 and len(words) >= 4
+
+
+def do_grant_emergency_access(*, actor, center, category, reason):
     reason = (reason or "").strip()
-    if len(reason) < 10:
+    if category not in EmergencyAccess.Category.values:
+        raise ValueError("category")
+    if not meaningful_reason(reason):
         raise ValueError("reason")
     with transaction.atomic():
         grant = EmergencyAccess.objects.create(
             user=actor,
             center=center,
+            category=category,
             reason=reason,
             expires_at=timezone.now() + dt.timedelta(hours=EMERGENCY_HOURS),
         )
@@ -85,6 +96,7 @@ def do_grant_emergency_access(*, actor, center, reason):
             action="emergency_access.grant",
             obj=grant,
             reason=reason,
+            changes={"category": category},
             center_id=center.pk,
             flags={"emergency_access"},
         )

@@ -10,7 +10,9 @@ from .centers import Center
 class Person(models.Model):
     """An identified person: only where the service's documentation level allows it.
 
-    The personnummer is stored encrypted, with a keyed hash for look-up; never in clear.
+    The personnummer and the address are stored encrypted, each with a keyed hash for look-up;
+    never in clear. `search_name` is the name folded for search (case and diacritics removed);
+    the name itself is kept in clear like it always was.
     """
 
     center = models.ForeignKey(Center, on_delete=models.PROTECT, related_name="people")
@@ -18,7 +20,10 @@ class Person(models.Model):
     last_name = models.CharField(_("last name"), max_length=60)
     personnummer_encrypted = models.TextField(blank=True)
     personnummer_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    address = models.CharField(_("address"), max_length=200, blank=True)
+    address_encrypted = models.TextField(blank=True)
+    address_hash = models.CharField(max_length=64, blank=True)
+    search_name = models.CharField(max_length=130, blank=True, db_index=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True, db_index=True)
     protected_identity = models.BooleanField(
         _("protected identity"), default=False, help_text=_("Skyddad identitet")
     )
@@ -40,6 +45,11 @@ class Person(models.Model):
     @property
     def personnummer(self):
         return crypto.decrypt(self.personnummer_encrypted)
+
+    @property
+    def address(self):
+        """Decrypted on use: only the person page, after the access check and reason, uses it."""
+        return crypto.decrypt(self.address_encrypted)
 
     @property
     def personnummer_masked(self):

@@ -99,8 +99,17 @@ class StaffProfile(models.Model):
 class EmergencyAccess(models.Model):
     """Nödåtkomst: time-limited access to another centre's records, with a stated reason."""
 
+    class Category(models.TextChoices):
+        AT_THE_DOOR = "at_the_door", _("The person is here and needs help now")
+        CENTRE_UNREACHABLE = "centre_unreachable", _("Their own centre cannot be reached")
+        RISK_TO_A_CHILD = "risk_to_a_child", _("A child may be at risk")
+        RISK_TO_LIFE = "risk_to_life", _("Risk to someone's life or health")
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(
+        _("kind of emergency"), max_length=30, blank=True, choices=Category.choices
+    )
     reason = models.TextField(_("reason"))
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
