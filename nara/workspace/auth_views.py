@@ -1,12 +1,17 @@
 """Signing in: password, then TOTP (set up on first sign-in), or single sign-on."""
 
 import base64
+import datetime as dt
+import time
 
 import segno
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Sum
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,7 +24,7 @@ from nara.core.actions.staff import do_record_sign_in, do_sign_out_everywhere, p
 
 from .decorators import second_factor_done
 from .forms import TokenForm
-from .middleware import GENERATION_KEY
+from .middleware import GENERATION_KEY, SIGNED_IN_AT_KEY
 from .oidc import oidc_enabled
 
 
@@ -27,6 +32,23 @@ def axes_username(request, credentials=None):
     """The username django-axes records for lockouts: as typed, but bounded and NUL-free."""
     source = credentials if credentials is not None else request.POST
     return str((source or {}).get("username", "")).replace("\x00", "")[:150]
+
+
+def axes_cooloff(request):
+    """Lockout time: the configured cool-off, doubled for every further run of failures on
+    the same account (from any address), up to a day."""
+    base = dt.timedelta(hours=settings.NARA_LOGIN_COOLOFF_HOURS)
+    username = axes_username(request) if request is not None else ""
+    if not username:
+        return base
+    failures = (
+        AccessAttempt.objects.filter(username=username).aggregate(n=Sum("failures_since_start"))[
+            "n"
+        ]
+        or 0
+    )
+    runs = max(0, failures // settings.AXES_FAILURE_LIMIT - 1)
+    return min(base * 2 ** min(runs, 16), dt.timedelta(days=1))
 
 
 def login(request):
@@ -101,6 +123,7 @@ def _wrong_code_message(throttled):
 def _complete_sign_in(request, device):
     otp_login(request, device)
     request.session[GENERATION_KEY] = profile_of(request.user).session_generation
+    request.session[SIGNED_IN_AT_KEY] = int(time.time())
     do_record_sign_in(user=request.user, method="password+totp")
     return redirect(request.session.pop("nara_next", "/staff/"))
 

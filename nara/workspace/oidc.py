@@ -6,6 +6,7 @@ synchronised at every sign-in. An account whose claims map to no role cannot sig
 """
 
 import logging
+import time
 
 import requests
 from django.conf import settings
@@ -16,6 +17,8 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 
 from nara.core.actions.staff import do_record_sign_in, do_set_memberships, profile_of
 from nara.core.models import Center, Partner, Role
+
+from .middleware import SIGNED_IN_AT_KEY
 
 logger = logging.getLogger(__name__)
 SCOPED = {Role.SOCIAL_WORKER, Role.CENTRE_MANAGER, Role.PARTNER_USER}
@@ -103,6 +106,7 @@ class NaraOIDCCallbackView(OIDCAuthenticationCallbackView):
         response = super().login_success()
         # The provider did the second factor; the workspace trusts this session.
         self.request.session["nara_signed_in_with"] = "oidc"
+        self.request.session[SIGNED_IN_AT_KEY] = int(time.time())
         do_record_sign_in(user=self.user, method="oidc")
         return response
 
