@@ -160,3 +160,13 @@ def test_session_ends_ten_hours_after_sign_in_even_when_active(demo):
     page = client.get("/staff/centres/", follow=True)
     assert page.request["PATH_INFO"] == "/staff/login/"
     assert "10" in page.content.decode()
+
+
+def test_second_factor_page_shows_no_menu_before_sign_in_is_complete(demo):
+    client = Client()
+    client.post("/staff/login/", {"username": "anna", "password": "demo-anna-pass-2026"})
+    page = client.get("/staff/login/verify/").content.decode()
+    assert "/staff/people/" not in page and "/staff/centres/" not in page
+    assert "Avbryt" in page  # a plain cancel, which signs out
+    cancel = client.post("/staff/logout/")
+    assert cancel.url == "/staff/login/" and "_auth_user_id" not in client.session
