@@ -26,6 +26,9 @@ FLAG_LABELS = {
     "protected_identity": gettext_lazy("protected identity"),
     "same_surname": gettext_lazy("same surname as the staff member"),
     "same_address": gettext_lazy("same address as the staff member"),
+    "own_roles": gettext_lazy("tried to change own roles"),
+    "admin_casework_role": gettext_lazy("casework role for an administrator"),
+    "credentials_reset": gettext_lazy("password and second factor reset"),
 }
 
 
