@@ -1,7 +1,8 @@
 """Single sign-on through the municipality's OpenID Connect provider (mozilla-django-oidc).
 
 Roles and centres come from a claim (NARA_OIDC_ROLES_CLAIM), e.g.
-["social_worker:vallas", "centre_manager:vallas", "analyst", "partner_user:12"], and are
+["social_worker:vallas", "centre_manager:vallas", "analyst", "partner_user:12"] (centre
+codes, which never change, unlike the web-address names), and are
 synchronised at every sign-in. An account whose claims map to no role cannot sign in.
 """
 
@@ -25,7 +26,12 @@ SCOPED = {Role.SOCIAL_WORKER, Role.CENTRE_MANAGER, Role.PARTNER_USER}
 
 
 def oidc_enabled():
-    return bool(settings.OIDC_RP_CLIENT_ID and settings.OIDC_OP_AUTHORIZATION_ENDPOINT)
+    # Without a known issuer, ID tokens could not be checked: no single sign-on at all.
+    return bool(
+        settings.OIDC_RP_CLIENT_ID
+        and settings.OIDC_OP_AUTHORIZATION_ENDPOINT
+        and settings.OIDC_OP_ISSUER
+    )
 
 
 def roles_from_claims(claims):
@@ -43,7 +49,7 @@ def roles_from_claims(claims):
             if partner:
                 roles.append((role, None, partner))
         elif role in SCOPED:
-            centre = Center.objects.filter(slug=scope).first()
+            centre = Center.objects.filter(code=scope).first()
             if centre:
                 roles.append((role, centre, None))
         else:
@@ -93,8 +99,10 @@ class NaraOIDCBackend(OIDCAuthenticationBackend):
         issuer = settings.OIDC_OP_ISSUER
         audience = payload.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
-        if (issuer and payload.get("iss") != issuer) or (
-            settings.OIDC_RP_CLIENT_ID not in audiences
+        if (
+            not issuer
+            or payload.get("iss") != issuer
+            or (settings.OIDC_RP_CLIENT_ID not in audiences)
         ):
             raise SuspiciousOperation("ID token issuer or audience does not match")
         return payload
