@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="center",
             name="code",
-            field=models.SlugField(max_length=60, null=True, verbose_name="code"),
+            field=models.CharField(max_length=60, null=True, verbose_name="code"),
         ),
         migrations.RunPython(codes_from_slugs, migrations.RunPython.noop),
         migrations.AlterField(
