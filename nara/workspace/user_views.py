@@ -18,10 +18,8 @@ from nara.core.actions.staff import (
     profile_of,
 )
 from nara.core.actions.staff_credentials import (
-    ROLES_CHANGED,
     do_issue_enrolment_link,
     do_reset_credentials,
-    notify_on_commit,
 )
 from nara.core.models import Center, Partner, Role, RoleGrantRequest
 
@@ -129,7 +127,6 @@ def user_roles(request, pk):
         if waiting:
             messages.info(request, _(WAITING))
         messages.success(request, _("Saved."))
-        notify_on_commit(user, _("Your Nära roles were changed"), ROLES_CHANGED)
         return redirect("workspace:users")
     context = {
         "form": form,
@@ -177,6 +174,5 @@ def role_request_decide(request, pk):
     except PermissionError:
         messages.error(request, _("Another administrator must decide on this role."))
         return redirect("workspace:users")
-    notify_on_commit(role_request.user, _("Your Nära roles were changed"), ROLES_CHANGED)
     messages.success(request, _("Saved."))
     return redirect("workspace:users")

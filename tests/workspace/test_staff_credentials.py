@@ -181,3 +181,14 @@ def test_casework_role_for_an_administrator_needs_a_second_administrator(demo, c
     flagged = [e for e in AuditEvent.objects.all() if "admin_casework_role" in e.flags]
     actions = {e.action for e in flagged}
     assert actions == {"user.casework_role_requested", "user.casework_role_approved"}
+
+
+@override_settings(NARA_EMAIL_GATEWAY="console")
+def test_the_account_holder_is_told_when_their_roles_change(
+    as_admin, sara, centres, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.NARA_MESSAGE_DIR = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        as_admin.post(f"/staff/users/{sara.pk}/", {"social_worker": [centres[1].pk]})
+    sent = [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
+    assert any("roller" in text for text in sent)

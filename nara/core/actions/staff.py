@@ -69,6 +69,7 @@ def do_set_memberships(*, actor, user, roles):
                 user=user, role=role, center_id=center_id, partner_id=partner_id
             )
         if wanted != set(current):
+            _tell_account_holder(actor, user)
             audit.record(
                 actor=actor,
                 action="user.roles",
@@ -80,6 +81,13 @@ def do_set_memberships(*, actor, user, roles):
         requests = [_request_casework_role(actor, user, key) for key in sorted(held_back)]
     user.__dict__.pop("_nara_memberships", None)
     return requests
+
+
+def _tell_account_holder(actor, user):
+    from .staff_credentials import ROLES_CHANGED, ROLES_CHANGED_SUBJECT, notify_on_commit
+
+    if not isinstance(actor, str):  # not the identity provider's sync at sign-in
+        notify_on_commit(user, ROLES_CHANGED_SUBJECT, ROLES_CHANGED)
 
 
 def _held_for_approval(actor, current, wanted):
@@ -129,6 +137,7 @@ def do_decide_role_request(*, actor, request, approve):
             Membership.objects.get_or_create(
                 user=request.user, role=request.role, center=request.center, partner=None
             )
+            _tell_account_holder(actor, request.user)
         audit.record(
             actor=actor,
             action="user.casework_role_approved" if approve else "user.casework_role_refused",

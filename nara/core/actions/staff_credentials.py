@@ -130,6 +130,7 @@ _RESET = _(
     "An administrator reset the password and second factor of your Nära staff account. You "
     "will get a new enrolment link from them. If you did not ask for this, tell your manager."
 )
+ROLES_CHANGED_SUBJECT = _("Your Nära roles were changed")
 ROLES_CHANGED = _(
     "The roles of your Nära staff account were changed. If you did not expect this, tell your "
     "manager."
