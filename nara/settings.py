@@ -4,6 +4,7 @@ Secrets may be given directly (NARA_SECRET_KEY) or as a file path (NARA_SECRET_K
 usual way container platforms and systemd credentials hand them over.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -82,8 +83,11 @@ LOGIN_URL = "workspace:login"
 
 # Staff sign-in: lockout after failed attempts (django-axes), TOTP (django-otp), timeouts.
 AXES_FAILURE_LIMIT = int(env("NARA_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(env("NARA_LOGIN_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+NARA_LOGIN_COOLOFF_HOURS = float(env("NARA_LOGIN_COOLOFF_HOURS", "0.25"))
+# Per address (any username: spraying) and per account (from any address, with backoff).
+AXES_LOCKOUT_PARAMETERS = [["ip_address"], ["username"]]
+AXES_COOLOFF_TIME = "nara.workspace.auth_views.axes_cooloff"
+AXES_CLIENT_IP_CALLABLE = "nara.core.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "workspace/locked.html"
 AXES_VERBOSE = False
@@ -91,6 +95,13 @@ AXES_USERNAME_CALLABLE = "nara.workspace.auth_views.axes_username"
 OTP_TOTP_ISSUER = env("NARA_TOTP_ISSUER", "Nära")
 OTP_TOTP_THROTTLE_FACTOR = 1
 SESSION_COOKIE_AGE = int(env("NARA_SESSION_HOURS", "10")) * 3600
+# Our own reverse proxies (addresses or CIDR networks): X-Forwarded-For is believed only from
+# these, for lockout, rate limits and the audit trail's client address.
+NARA_TRUSTED_PROXIES = [
+    ipaddress.ip_network(p.strip(), strict=False)
+    for p in env("NARA_TRUSTED_PROXIES", "").split(",")
+    if p.strip()
+]
 NARA_STAFF_IDLE_MINUTES = int(env("NARA_STAFF_IDLE_MINUTES", "30"))
 
 # Single sign-on with the municipality's OpenID Connect provider (off unless configured).
@@ -101,6 +112,8 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = env("NARA_OIDC_AUTHORIZATION_ENDPOINT", "")
 OIDC_OP_TOKEN_ENDPOINT = env("NARA_OIDC_TOKEN_ENDPOINT", "")
 OIDC_OP_USER_ENDPOINT = env("NARA_OIDC_USERINFO_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = env("NARA_OIDC_JWKS_ENDPOINT", "")
+if OIDC_RP_CLIENT_ID and not OIDC_OP_ISSUER:
+    raise ImproperlyConfigured("Single sign-on needs NARA_OIDC_ISSUER to check ID tokens.")
 OIDC_RP_SIGN_ALGO = env("NARA_OIDC_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = env("NARA_OIDC_SCOPES", "openid email profile")
 OIDC_USE_PKCE = True

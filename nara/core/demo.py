@@ -170,6 +170,7 @@ def _social_centres(municipality, areas, districts, needs, rng):
             fields={
                 "municipality": municipality,
                 "slug": _slug(name),
+                "code": _slug(name),
                 "name": f"Socialt center {name}",
                 "kind": Center.Kind.CENTRE,
                 "neutral_display_name": f"Mötesplats {name}",
@@ -232,6 +233,7 @@ def _bases(municipality, areas, districts):
             fields={
                 "municipality": municipality,
                 "slug": f"bas-{key}",
+                "code": f"bas-{key}",
                 "name": f"Bas {sv}",
                 "kind": Center.Kind.BASE,
                 "neutral_display_name": f"Kontor {sv}",

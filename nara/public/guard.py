@@ -13,12 +13,14 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from nara.core.client_address import client_address
+
 MIN_SECONDS_TO_FILL = 2
 MAX_FORM_AGE = 6 * 3600
 
 
 def limit_reached(request, bucket, per_hour):
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{bucket}:{address}".encode()).hexdigest()
     key = f"limit:{digest}"
     try:

@@ -34,6 +34,7 @@ class CenterForm(LocalisedForm):
         fields = [
             "name",
             "slug",
+            "code",
             "kind",
             "neutral_display_name",
             "street_address",
@@ -50,6 +51,11 @@ class CenterForm(LocalisedForm):
             "directions",
             "is_published",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["code"]  # set at creation, never edited: role claims use it
 
     def clean(self):
         data = super().clean()

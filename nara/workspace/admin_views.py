@@ -34,7 +34,8 @@ CENTRE_STAFF = (Role.ADMINISTRATOR, Role.CENTRE_MANAGER, Role.SOCIAL_WORKER)
 
 def _save(request, form, *, instance=None, extra=None, m2m_names=()):
     """Create or update from a valid ModelForm through the audited actions."""
-    data = {n: form.cleaned_data[n] for n in form.Meta.fields if n not in m2m_names}
+    data = {n: form.cleaned_data[n] for n in form.fields if n in form.Meta.fields}
+    data = {n: v for n, v in data.items() if n not in m2m_names}
     data.update(extra or {})
     m2m = {n: form.cleaned_data[n] for n in m2m_names}
     if instance is None:

@@ -42,6 +42,9 @@ FLAG_LABELS = {
     "same_address": gettext_lazy("same address as the staff member"),
     "registration_refused": gettext_lazy("registration of a number already registered"),
     "outside_own_centres": gettext_lazy("searched for a person of another centre"),
+    "own_roles": gettext_lazy("tried to change own roles"),
+    "admin_casework_role": gettext_lazy("casework role for an administrator"),
+    "credentials_reset": gettext_lazy("password and second factor reset"),
 }
 
 

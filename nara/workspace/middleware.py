@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 
 from nara.core import audit
 from nara.core.actions.staff import profile_of
+from nara.core.client_address import client_address
 
 GENERATION_KEY = "nara_session_generation"
 LAST_SEEN_KEY = "nara_last_seen"
+SIGNED_IN_AT_KEY = "nara_signed_in_at"
 
 
 class StaffSessionMiddleware:
@@ -25,7 +27,7 @@ class StaffSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = audit.current_client_address.set(request.META.get("REMOTE_ADDR"))
+        token = audit.current_client_address.set(client_address(request))
         try:
             response = self._respond(request)
         finally:
@@ -49,6 +51,12 @@ class StaffSessionMiddleware:
         generation = profile_of(request.user).session_generation
         if session.setdefault(GENERATION_KEY, generation) != generation:
             return _("You were signed out on all devices. Please sign in again.")
+        signed_in_at = session.setdefault(SIGNED_IN_AT_KEY, int(time.time()))
+        if time.time() - signed_in_at > settings.SESSION_COOKIE_AGE:
+            hours = settings.SESSION_COOKIE_AGE // 3600
+            return _("Your sign-in ended after %(hours)s hours. Please sign in again.") % {
+                "hours": hours
+            }
         last_seen = session.get(LAST_SEEN_KEY)
         if last_seen and time.time() - last_seen > settings.NARA_STAFF_IDLE_MINUTES * 60:
             return _("You were signed out after a period without activity.")

@@ -1,11 +1,13 @@
 """Single sign-on through the municipality's OpenID Connect provider (mozilla-django-oidc).
 
 Roles and centres come from a claim (NARA_OIDC_ROLES_CLAIM), e.g.
-["social_worker:vallas", "centre_manager:vallas", "analyst", "partner_user:12"], and are
+["social_worker:vallas", "centre_manager:vallas", "analyst", "partner_user:12"] (centre
+codes, which never change, unlike the web-address names), and are
 synchronised at every sign-in. An account whose claims map to no role cannot sign in.
 """
 
 import logging
+import time
 
 import requests
 from django.conf import settings
@@ -17,12 +19,19 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthen
 from nara.core.actions.staff import do_record_sign_in, do_set_memberships, profile_of
 from nara.core.models import Center, Partner, Role
 
+from .middleware import SIGNED_IN_AT_KEY
+
 logger = logging.getLogger(__name__)
 SCOPED = {Role.SOCIAL_WORKER, Role.CENTRE_MANAGER, Role.PARTNER_USER}
 
 
 def oidc_enabled():
-    return bool(settings.OIDC_RP_CLIENT_ID and settings.OIDC_OP_AUTHORIZATION_ENDPOINT)
+    # Without a known issuer, ID tokens could not be checked: no single sign-on at all.
+    return bool(
+        settings.OIDC_RP_CLIENT_ID
+        and settings.OIDC_OP_AUTHORIZATION_ENDPOINT
+        and settings.OIDC_OP_ISSUER
+    )
 
 
 def roles_from_claims(claims):
@@ -40,7 +49,7 @@ def roles_from_claims(claims):
             if partner:
                 roles.append((role, None, partner))
         elif role in SCOPED:
-            centre = Center.objects.filter(slug=scope).first()
+            centre = Center.objects.filter(code=scope).first()
             if centre:
                 roles.append((role, centre, None))
         else:
@@ -90,8 +99,10 @@ class NaraOIDCBackend(OIDCAuthenticationBackend):
         issuer = settings.OIDC_OP_ISSUER
         audience = payload.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
-        if (issuer and payload.get("iss") != issuer) or (
-            settings.OIDC_RP_CLIENT_ID not in audiences
+        if (
+            not issuer
+            or payload.get("iss") != issuer
+            or (settings.OIDC_RP_CLIENT_ID not in audiences)
         ):
             raise SuspiciousOperation("ID token issuer or audience does not match")
         return payload
@@ -103,6 +114,7 @@ class NaraOIDCCallbackView(OIDCAuthenticationCallbackView):
         response = super().login_success()
         # The provider did the second factor; the workspace trusts this session.
         self.request.session["nara_signed_in_with"] = "oidc"
+        self.request.session[SIGNED_IN_AT_KEY] = int(time.time())
         do_record_sign_in(user=self.user, method="oidc")
         return response
 

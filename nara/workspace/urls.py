@@ -9,6 +9,9 @@ urlpatterns = [
     path("login/", auth_views.login, name="login"),
     path("login/verify/", auth_views.login_verify, name="login-verify"),
     path("login/setup/", auth_views.login_setup, name="login-setup"),
+    path("enrol/", auth_views.enrol, name="enrol"),
+    path("enrol/<str:token>/", auth_views.enrol_start, name="enrol-start"),
+    path("password/", auth_views.password_change, name="password"),
     path("logout/", auth_views.logout_view, name="logout"),
     path("logout/everywhere/", auth_views.logout_everywhere, name="logout-everywhere"),
     path("centres/", admin.centre_list, name="centres"),
@@ -61,5 +64,7 @@ urlpatterns = [
     path("users/", user_views.user_list, name="users"),
     path("users/new/", user_views.user_create, name="user-new"),
     path("users/<int:pk>/", user_views.user_roles, name="user"),
+    path("users/<int:pk>/reset/", user_views.user_reset, name="user-reset"),
+    path("users/requests/<int:pk>/", user_views.role_request_decide, name="role-request"),
     path("planning/", include("nara.planning.urls")),
 ]

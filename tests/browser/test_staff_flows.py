@@ -212,13 +212,26 @@ def _create_social_worker(username, password, centre_pk):
     )
 
 
-def test_new_staff_member_sets_up_two_step_sign_in(new_context, staff_facts):
+def test_new_staff_member_enrols_with_a_one_time_link(new_context, staff_facts):
     centre = staff_facts.centre0
-    password = "a-long-new-staff-password-2026"
-    db_call(_create_social_worker, "nina", password, centre.pk)
-    page = staff_page(new_context)
+    admin = staff_page(new_context)
+    sign_in(admin, "admin")
+    admin.goto("/staff/users/new/")
+    admin.get_by_label(tr(STAFF_LANG, "Username")).fill("nina")
+    admin.get_by_label(tr(STAFF_LANG, "First name")).fill("Nina")
+    admin.get_by_label(tr(STAFF_LANG, "Last name")).fill("Berg")
+    admin.locator("#id_social_worker").get_by_label(centre.name, exact=True).check()
+    admin.locator("main").get_by_role("button", name=tr(STAFF_LANG, "Save")).click()
+    link = admin.locator("[data-enrolment-link]").input_value()
+    assert "/staff/enrol/" in link
 
-    enter_password(page, "nina", password)
+    page = staff_page(new_context)  # Nina's own browser
+    page.goto(link)
+    page.wait_for_url("**/staff/enrol/")  # the token does not stay in the address bar
+    password = "a-long-new-staff-password-2026"
+    page.locator("#id_new_password1").fill(password)
+    page.locator("#id_new_password2").fill(password)
+    page.locator("main").get_by_role("button", name=tr(STAFF_LANG, "Continue")).click()
     page.wait_for_url("**/staff/login/setup/")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         tr(STAFF_LANG, "Set up two-step sign-in")

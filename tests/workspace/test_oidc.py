@@ -8,8 +8,10 @@ the ID token's RS256 signature against the provider's JWKS, all over real HTTP.
 
 import fcntl
 import json
+import os
 import shutil
 import subprocess
+import sys
 import time
 from html import unescape
 from html.parser import HTMLParser
@@ -22,7 +24,8 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.test import Client
 from django.utils.html import escape
 
-from nara.core.models import AuditEvent, Membership, Role
+from nara.core.models import AuditEvent, Center, Membership, Role
+from nara.workspace.oidc import roles_from_claims
 
 pytestmark = pytest.mark.django_db
 
@@ -208,7 +211,7 @@ def signed_in_user(client):
 
 def test_social_worker_signs_in_and_sees_only_her_centre(sso, centres):
     mine, other = centres[0], centres[1]
-    sso.set_accounts(account("sw-100", f"social_worker:{mine.slug}"))
+    sso.set_accounts(account("sw-100", f"social_worker:{mine.code}"))
 
     client, callback = sign_in_with_sso(sso, "sw-100")
 
@@ -235,7 +238,7 @@ def test_social_worker_signs_in_and_sees_only_her_centre(sso, centres):
 
 def test_roles_follow_the_claims_at_every_sign_in(sso, centres):
     first, second = centres[0], centres[1]
-    sso.set_accounts(account("sw-200", f"social_worker:{first.slug}"))
+    sso.set_accounts(account("sw-200", f"social_worker:{first.code}"))
     client, _ = sign_in_with_sso(sso, "sw-200")
     assert client.get(f"/staff/centres/{first.pk}/").status_code == 200
     assert client.get(f"/staff/centres/{second.pk}/").status_code == 403
@@ -244,7 +247,7 @@ def test_roles_follow_the_claims_at_every_sign_in(sso, centres):
     sso.set_accounts(
         account(
             "sw-200",
-            f"centre_manager:{second.slug}",
+            f"centre_manager:{second.code}",
             "not_a_role",
             "social_worker:no-such-centre",
             given_name="Sara",
@@ -291,7 +294,7 @@ def test_single_sign_on_is_off_unless_configured(demo, client, settings):
 
 
 def test_tampered_state_signs_nobody_in(sso, centres):
-    sso.set_accounts(account("sw-300", f"social_worker:{centres[0].slug}"))
+    sso.set_accounts(account("sw-300", f"social_worker:{centres[0].code}"))
     client = Client()
     start = client.get("/staff/sso/start/")
     location = at_provider(sso, start.url, "sw-300")
@@ -315,7 +318,7 @@ def test_tampered_state_signs_nobody_in(sso, centres):
 @pytest.fixture
 def deactivated(sso, centres):
     """An OIDC account an administrator deactivated in Nära; the provider still knows her."""
-    sso.set_accounts(account("gone-1", f"social_worker:{centres[0].slug}"))
+    sso.set_accounts(account("gone-1", f"social_worker:{centres[0].code}"))
     sign_in_with_sso(sso, "gone-1")
     gone = get_user_model().objects.get(username="oidc:gone-1")
     gone.is_active = False
@@ -350,8 +353,8 @@ def test_refused_sso_does_not_stand_in_for_a_second_factor(sso, deactivated):
 
 def test_switching_accounts_in_one_browser(sso, centres):
     sso.set_accounts(
-        account("sw-400", f"social_worker:{centres[0].slug}"),
-        account("sw-401", f"social_worker:{centres[1].slug}"),
+        account("sw-400", f"social_worker:{centres[0].code}"),
+        account("sw-401", f"social_worker:{centres[1].code}"),
     )
     browser, _ = sign_in_with_sso(sso, "sw-400")
     assert browser.get("/staff/").status_code == 200
@@ -367,6 +370,7 @@ def test_switching_accounts_in_one_browser(sso, centres):
 def test_unreachable_provider_is_a_failed_sign_in_not_a_server_error(demo, settings):
     dead = "http://127.0.0.1:9"  # the discard port: nothing answers there
     settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = "nara", "secret"
+    settings.OIDC_OP_ISSUER = dead
     settings.OIDC_OP_AUTHORIZATION_ENDPOINT = f"{dead}/auth"
     settings.OIDC_OP_TOKEN_ENDPOINT = f"{dead}/token"
     settings.OIDC_OP_USER_ENDPOINT = f"{dead}/me"
@@ -377,3 +381,42 @@ def test_unreachable_provider_is_a_failed_sign_in_not_a_server_error(demo, setti
     answer = client.get("/staff/sso/callback/", {"code": "abc", "state": state})
     assert answer.status_code == 302 and "sso=failed" in answer.url
     assert "_auth_user_id" not in client.session
+
+
+def test_id_token_from_another_issuer_signs_nobody_in(sso, centres, settings):
+    sso.set_accounts(account("sw-500", f"social_worker:{centres[0].code}"))
+    settings.OIDC_OP_ISSUER = "https://someone-else.example"
+    client, callback = sign_in_with_sso(sso, "sw-500")
+    assert callback.status_code in (302, 400) and signed_in_user(client) is None
+    assert client.get("/staff/").url.startswith("/staff/login/")
+
+
+def test_single_sign_on_needs_an_issuer(demo, client, settings):
+    settings.OIDC_RP_CLIENT_ID, settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "nara", "https://idp/a"
+    settings.OIDC_OP_ISSUER = ""
+    assert client.get("/staff/sso/start/").status_code == 404
+    env = {**os.environ, "NARA_OIDC_CLIENT_ID": "nara", "DJANGO_SETTINGS_MODULE": "nara.settings"}
+    env.pop("NARA_OIDC_ISSUER", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and "NARA_OIDC_ISSUER" in done.stderr
+
+
+def test_sso_roles_name_centres_by_a_code_that_renaming_does_not_change(demo, centres):
+    from tests.workspace.conftest import signed_in, user
+
+    centre = centres[0]
+    code = centre.code
+    admin = signed_in(user("admin"))
+    page = admin.get(f"/staff/centres/{centre.pk}/edit/").content.decode()
+    assert 'name="code"' not in page  # never edited after creation
+    assert 'name="code"' in admin.get("/staff/centres/new/").content.decode()  # set here
+    claims = {"nara_roles": [f"social_worker:{code}"]}
+    Center.objects.filter(pk=centre.pk).update(slug="renamed-centre")
+    assert roles_from_claims(claims) == [(Role.SOCIAL_WORKER, centre, None)]
+    assert roles_from_claims({"nara_roles": ["social_worker:renamed-centre"]}) == []

@@ -8,7 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from nara.core import audit
-from nara.core.models import EmergencyAccess, Membership, StaffProfile
+from nara.core.models import (
+    CENTRE_ROLES,
+    EmergencyAccess,
+    Membership,
+    Role,
+    RoleGrantRequest,
+    StaffProfile,
+)
 
 EMERGENCY_HOURS = 4
 
@@ -42,10 +49,20 @@ def do_create_staff_user(
     return user
 
 
+class OwnRolesRefused(PermissionError):
+    """No one may change their own roles."""
+
+
 def do_set_memberships(*, actor, user, roles):
+    """Set `user`'s roles. New casework roles of an administrator wait for a second
+    administrator's approval (RoleGrantRequest); returns those requests."""
+    if getattr(actor, "pk", None) == user.pk:
+        raise OwnRolesRefused
     wanted = {(r, getattr(c, "pk", c), getattr(p, "pk", p)) for r, c, p in roles}
     with transaction.atomic():
         current = {(m.role, m.center_id, m.partner_id): m for m in user.memberships.all()}
+        held_back = _held_for_approval(actor, current, wanted)
+        wanted -= held_back
         for key in current.keys() - wanted:
             current[key].delete()
         for role, center_id, partner_id in wanted - current.keys():
@@ -53,6 +70,7 @@ def do_set_memberships(*, actor, user, roles):
                 user=user, role=role, center_id=center_id, partner_id=partner_id
             )
         if wanted != set(current):
+            _tell_account_holder(actor, user)
             audit.record(
                 actor=actor,
                 action="user.roles",
@@ -61,7 +79,76 @@ def do_set_memberships(*, actor, user, roles):
                     "roles": [sorted(map(_label, current)), sorted(map(_label, wanted))],
                 },
             )
+        requests = [_request_casework_role(actor, user, key) for key in sorted(held_back)]
     user.__dict__.pop("_nara_memberships", None)
+    return requests
+
+
+def _tell_account_holder(actor, user):
+    from .staff_credentials import ROLES_CHANGED, ROLES_CHANGED_SUBJECT, notify_on_commit
+
+    if not isinstance(actor, str):  # not the identity provider's sync at sign-in
+        notify_on_commit(user, ROLES_CHANGED_SUBJECT, ROLES_CHANGED)
+
+
+def _held_for_approval(actor, current, wanted):
+    # The identity provider is the authority for single sign-on accounts.
+    if isinstance(actor, str) or (Role.ADMINISTRATOR, None, None) not in wanted:
+        return set()
+    return {key for key in wanted - current.keys() if key[0] in CENTRE_ROLES}
+
+
+def _request_casework_role(actor, user, key):
+    role, center_id, _partner_id = key
+    request, created = RoleGrantRequest.objects.get_or_create(
+        user=user,
+        role=role,
+        center_id=center_id,
+        decided_at=None,
+        defaults={"requested_by": actor},
+    )
+    if created:
+        audit.record(
+            actor=actor,
+            action="user.casework_role_requested",
+            obj=user,
+            center_id=center_id,
+            changes={"role": [None, _label(key)]},
+            flags={"admin_casework_role"},
+        )
+    return request
+
+
+def do_record_own_roles_attempt(*, actor):
+    with transaction.atomic():
+        audit.record(actor=actor, action="user.roles_own_attempt", obj=actor, flags={"own_roles"})
+
+
+def do_decide_role_request(*, actor, request, approve):
+    """A second administrator (not the requester, not the account holder) decides."""
+    if actor.pk in (request.requested_by_id, request.user_id):
+        raise PermissionError("second administrator")
+    with transaction.atomic():
+        request = RoleGrantRequest.objects.select_for_update().get(pk=request.pk)
+        if request.decided_at is not None:
+            raise ValueError("decided")
+        request.decided_by, request.decided_at, request.approved = actor, timezone.now(), approve
+        request.save(update_fields=["decided_by", "decided_at", "approved"])
+        if approve:
+            Membership.objects.get_or_create(
+                user=request.user, role=request.role, center=request.center, partner=None
+            )
+            _tell_account_holder(actor, request.user)
+        audit.record(
+            actor=actor,
+            action="user.casework_role_approved" if approve else "user.casework_role_refused",
+            obj=request.user,
+            center_id=request.center_id,
+            changes={"role": [None, f"{request.role} centre {request.center_id}"]},
+            flags={"admin_casework_role"},
+        )
+    request.user.__dict__.pop("_nara_memberships", None)
+    return request
 
 
 def _label(key):

@@ -15,7 +15,16 @@ from .content import ContentVersion, MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
 from .people import Person
 from .services import Service
-from .staff import CENTRE_ROLES, EmergencyAccess, Membership, Partner, Role, StaffProfile
+from .staff import (
+    CENTRE_ROLES,
+    EmergencyAccess,
+    EnrolmentLink,
+    Membership,
+    Partner,
+    Role,
+    RoleGrantRequest,
+    StaffProfile,
+)
 
 __all__ = [
     "AnonymousQuestion",
@@ -30,10 +39,12 @@ __all__ = [
     "CENTRE_ROLES",
     "ContentVersion",
     "EmergencyAccess",
+    "EnrolmentLink",
     "Membership",
     "Partner",
     "Person",
     "Role",
+    "RoleGrantRequest",
     "StaffProfile",
     "Area",
     "AreaIndicator",

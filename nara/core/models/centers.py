@@ -1,8 +1,14 @@
+import secrets
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from i18nfield.fields import I18nCharField, I18nTextField
 
 from .geo import Area, Municipality
+
+
+def new_centre_code():
+    return f"c-{secrets.token_hex(4)}"
 
 
 class Center(models.Model):
@@ -20,6 +26,16 @@ class Center(models.Model):
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="centers")
     slug = models.SlugField(_("web address name"), max_length=60, unique=True)
+    # Names the centre in single sign-on role claims; unlike the slug it never changes.
+    code = models.SlugField(
+        _("code"),
+        max_length=60,
+        unique=True,
+        default=new_centre_code,
+        help_text=_(
+            "Used in single sign-on role claims. Set when the centre is created; it never changes."
+        ),
+    )
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CENTRE)
     neutral_display_name = models.CharField(

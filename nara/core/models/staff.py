@@ -124,3 +124,44 @@ class EmergencyAccess(models.Model):
     @property
     def is_active(self):
         return self.expires_at > timezone.now()
+
+
+class EnrolmentLink(models.Model):
+    """A one-time link for a new or reset account to set its password and second factor.
+
+    Only a hash of the token is stored; the token itself is shown once to the administrator.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    opened_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+
+class RoleGrantRequest(models.Model):
+    """A casework role for an administrator, waiting for a second administrator's approval."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_requests"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    center = models.ForeignKey(Center, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    approved = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
