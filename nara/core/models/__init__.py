@@ -10,6 +10,23 @@ from .booking import (
     Reminder,
     Slot,
 )
+from .casework import (
+    AgeBand,
+    Alias,
+    Channel,
+    Consent,
+    Contact,
+    DropInHeadcount,
+    Escalation,
+    Gender,
+    Household,
+    HouseholdMember,
+    JournalNote,
+    RecordType,
+    RetentionPolicy,
+    SupportOffer,
+    YesNoUnknown,
+)
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
 from .content import ContentVersion, MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
@@ -27,6 +44,21 @@ from .staff import (
 )
 
 __all__ = [
+    "AgeBand",
+    "Alias",
+    "Channel",
+    "Consent",
+    "Contact",
+    "DropInHeadcount",
+    "Escalation",
+    "Gender",
+    "Household",
+    "HouseholdMember",
+    "JournalNote",
+    "RecordType",
+    "RetentionPolicy",
+    "SupportOffer",
+    "YesNoUnknown",
     "AnonymousQuestion",
     "Appointment",
     "Availability",
