@@ -169,3 +169,44 @@ def get_emergency_grant(user, pk):
     if grant is None:
         raise PermissionDenied
     return grant
+# Casework (contacts, aliases, households, offers, consent, journal, escalations): the people
+# who work at the object's centre, or hold emergency access to it. Administrators and analysts
+# never reach it by their role. Whether the object exists elsewhere is not revealed: both
+# answers are the same PermissionDenied.
+
+
+def casework_centre_ids(user):
+    """Centres whose casework the user may open: own centres, then emergency grants."""
+    return centre_ids(user) | emergency_centre_ids(user)
+
+
+def casework_centres(user):
+    """The user's own centres for new casework (emergency access reads, it does not add)."""
+    return Center.objects.filter(pk__in=centre_ids(user)).order_by("name")
+
+
+def get_own_centre(user, pk):
+    """A centre where the user does casework, for registering new records."""
+    centre = Center.objects.filter(pk=pk, pk__in=centre_ids(user)).first()
+    if centre is None:
+        raise PermissionDenied
+    return centre
+
+
+def get_casework_object(user, model, pk):
+    """A casework object of one of the user's centres (or one with emergency access)."""
+    obj = model.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    if obj is None or obj.center_id not in casework_centre_ids(user):
+        raise PermissionDenied
+    return obj
+
+
+def casework_flags(user, obj):
+    """Flags a read of this object carries in the audit trail."""
+    flags = set()
+    if obj.center_id not in centre_ids(user):
+        flags.add("emergency_access")
+    person = getattr(obj, "person", None)
+    if person is not None and person.protected_identity:
+        flags.add("protected_identity")
+    return flags

@@ -67,4 +67,9 @@ urlpatterns = [
     path("users/<int:pk>/reset/", user_views.user_reset, name="user-reset"),
     path("users/requests/<int:pk>/", user_views.role_request_decide, name="role-request"),
     path("planning/", include("nara.planning.urls")),
+    path("", include("nara.workspace.urls_contacts")),
+    path("", include("nara.workspace.urls_households")),
+    path("", include("nara.workspace.urls_journal")),
+    path("", include("nara.workspace.urls_today")),
+    path("", include("nara.workspace.urls_retention")),
 ]

@@ -1,0 +1,3 @@
+"""Staff URLs for casework: contacts (in the workspace namespace)."""
+
+urlpatterns = []

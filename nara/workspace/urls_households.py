@@ -1,0 +1,3 @@
+"""Staff URLs for casework: households (in the workspace namespace)."""
+
+urlpatterns = []

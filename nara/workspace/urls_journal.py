@@ -1,0 +1,3 @@
+"""Staff URLs for casework: journal (in the workspace namespace)."""
+
+urlpatterns = []

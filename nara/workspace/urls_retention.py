@@ -1,0 +1,3 @@
+"""Staff URLs for casework: retention (in the workspace namespace)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Staff URLs for casework: today (in the workspace namespace)."""
+
+urlpatterns = []
