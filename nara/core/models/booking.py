@@ -1,6 +1,7 @@
 """Booking: published availability, concrete slots, appointments, reminders, callbacks and
 anonymous questions. Resident data is minimal, encrypted where it identifies, and purged."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -190,9 +191,26 @@ class FollowUpTask(models.Model):
     title = models.CharField(max_length=200)
     due = models.DateField()
     done_at = models.DateTimeField(null=True, blank=True)
+    # Casework: who should do it and what it is about (tasks by hand, escalation clocks, ...).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    person = models.ForeignKey(
+        "core.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    contact = models.ForeignKey(
+        "core.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    escalation = models.ForeignKey(
+        "core.Escalation", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
 
     class Meta:
         ordering = ["due"]
+        indexes = [models.Index(fields=["center", "done_at", "due"])]
 
 
 class PurgeProtocol(models.Model):
