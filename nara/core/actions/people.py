@@ -27,7 +27,7 @@ def do_create_person(
     canonical = personnummer.normalise(pnr) if pnr else ""
     lookup = crypto.lookup_hash(canonical) if canonical else ""
     with transaction.atomic():
-        existing = Person.objects.filter(personnummer_hash=lookup).first() if lookup else None
+        existing = find_by_personnummer(canonical) if canonical else None
         if existing:
             raise DuplicatePerson(existing)
         person = Person.objects.create(
@@ -52,4 +52,6 @@ def do_create_person(
 
 def find_by_personnummer(pnr):
     canonical = personnummer.normalise(pnr)
-    return Person.objects.filter(personnummer_hash=crypto.lookup_hash(canonical)).first()
+    # Every listed key's hash: people stay findable while rotate_keys is still running.
+    hashes = crypto.lookup_hashes(canonical)
+    return Person.objects.filter(personnummer_hash__in=hashes).first()
