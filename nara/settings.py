@@ -308,4 +308,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("NARA_LOG_LEVEL", "WARNING")},
+    # The audit chain's signed head, for a copy outside the database (docs/operations.md).
+    "loggers": {"nara.audit.anchor": {"level": "INFO"}},
 }
