@@ -64,7 +64,7 @@ NARA_FIELD_KEYS = [k.strip() for k in _key("NARA_FIELD_KEYS", SECRET_KEY).split(
 NARA_AUDIT_KEY = _key("NARA_AUDIT_KEY", SECRET_KEY)
 # Append-only file the audit chain's signed head is written to and checked against (optional).
 NARA_AUDIT_ANCHOR_FILE = env("NARA_AUDIT_ANCHOR_FILE", "")
-NARA_AUDIT_ANCHOR_EVERY = int(env("NARA_AUDIT_ANCHOR_EVERY", "100"))
+NARA_AUDIT_ANCHOR_EVERY = max(1, int(env("NARA_AUDIT_ANCHOR_EVERY", "100")))
 
 ALLOWED_HOSTS = [h for h in env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("NARA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]

@@ -165,12 +165,17 @@ def write_anchor(last_id, last_hash):
     )
     anchor_log.info("audit anchor %s", line)
     path = settings.NARA_AUDIT_ANCHOR_FILE
-    if path:
+    if not path:
+        return
+    try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, (line + "\n").encode())
         finally:
             os.close(fd)
+    except OSError as error:
+        # The change is committed already: say so loudly, but do not fail the request.
+        anchor_log.error("audit anchor not written to %s: %s", path, error)
 
 
 def anchor_now():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from nara.core import crypto
 from nara.core.actions.booking import (
@@ -173,3 +173,14 @@ def test_codes_that_cannot_be_rehashed_work_while_the_old_key_is_listed(demo, se
     assert callback_for_code(code) == callback
     assert crypto.decrypt(callback_for_code(code).phone_encrypted) == "+46707654321"
     assert crypto.decrypt(question_for_code(question_code).question_encrypted) == "Hur?"
+
+
+@pytest.mark.django_db
+def test_rotation_without_the_old_key_stops_with_a_clear_message(demo, settings):
+    centre = Center.objects.filter(kind="centre").order_by("pk").first()
+    person = do_create_person(
+        actor="test", center=centre, first_name="Sara", last_name="Ali", pnr="191212121212"
+    )
+    settings.NARA_FIELD_KEYS = ["new-field-key-" + STRONG]  # the old key forgotten
+    with pytest.raises(CommandError, match=f"core.Person {person.pk}: no key in NARA_FIELD_KEYS"):
+        call_command("rotate_keys")

@@ -7,6 +7,7 @@ transaction with its audit entry (counts only, never values).
 
 from dataclasses import dataclass, field
 
+from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.db import transaction
 
@@ -20,6 +21,10 @@ REHASH = {
     ("core.Person", "personnummer_hash"): ("personnummer_encrypted", lambda plain: plain),
     ("core.Appointment", "code_hash"): ("code_encrypted", lambda c: "code:" + normalise_code(c)),
 }
+
+
+class KeyRotationError(Exception):
+    pass
 
 
 @dataclass
@@ -63,15 +68,7 @@ def _rotate_batch(model, batch, names, rehash, actor):
     with transaction.atomic():
         count = 0
         for row in batch:
-            changes = {
-                n: crypto.reencrypt(v) for n in names if not crypto.is_current(v := getattr(row, n))
-            }
-            for hash_name, (source, plain_of) in rehash.items():
-                plain = crypto.decrypt(getattr(row, source))
-                if plain and getattr(row, hash_name) != (
-                    new := crypto.lookup_hash(plain_of(plain))
-                ):
-                    changes[hash_name] = new
+            changes = _row_changes(row, names, rehash)
             if changes:
                 model.objects.filter(pk=row.pk).update(**changes)
                 count += 1
@@ -83,6 +80,24 @@ def _rotate_batch(model, batch, names, rehash, actor):
                 reason=model._meta.label,
             )
     return count
+
+
+def _row_changes(row, names, rehash):
+    try:
+        changes = {
+            n: crypto.reencrypt(v) for n in names if not crypto.is_current(v := getattr(row, n))
+        }
+        for hash_name, (source, plain_of) in rehash.items():
+            plain = crypto.decrypt(getattr(row, source))
+            new = crypto.lookup_hash(plain_of(plain)) if plain else ""
+            if new and getattr(row, hash_name) != new:
+                changes[hash_name] = new
+    except InvalidToken:
+        label = row._meta.label
+        raise KeyRotationError(
+            f"{label} {row.pk}: no key in NARA_FIELD_KEYS decrypts it; add the missing old key"
+        ) from None
+    return changes
 
 
 def _unrehashable_count(model):

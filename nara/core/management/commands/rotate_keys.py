@@ -4,9 +4,9 @@ Procedure (docs/operations.md): put the new key first in NARA_FIELD_KEYS and kee
 after it, restart, run this command (resumable), then drop the old keys once it reports done.
 """
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from nara.core.actions.keys import do_rotate_keys
+from nara.core.actions.keys import KeyRotationError, do_rotate_keys
 
 
 class Command(BaseCommand):
@@ -16,7 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=500)
 
     def handle(self, *args, batch_size, **options):
-        report = do_rotate_keys(batch_size=batch_size)
+        try:
+            report = do_rotate_keys(batch_size=batch_size)
+        except KeyRotationError as error:
+            raise CommandError(
+                f"{error}. Rows before it are done; run again after fixing."
+            ) from None
         for label, count in report.rows.items():
             self.stdout.write(f"{label}: {count} rows re-encrypted")
         left = {label: n for label, n in report.hashes_left.items() if n}
