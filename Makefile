@@ -9,6 +9,10 @@ export DJANGO_SETTINGS_MODULE := nara.settings
 
 .PHONY: demo test lint bench system-deps browser-deps messages clean
 
+# The demo, tests and benchmarks run on the public development keys, on this machine only.
+# Production sets NARA_SECRET_KEY, NARA_FIELD_KEYS and NARA_AUDIT_KEY (docs/operations.md).
+demo test bench messages: export NARA_INSECURE_DEV_KEY = 1
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt -c requirements.lock

@@ -93,6 +93,7 @@ def base_env(tmp, database_url, settings="nara.settings", **extra):
         DJANGO_SETTINGS_MODULE=settings,
         DATABASE_URL=database_url,
         NARA_DEBUG="0",  # production settings, whatever the caller's shell says
+        NARA_INSECURE_DEV_KEY="1",  # ... on the public development keys, on 127.0.0.1 only
         NARA_LOG_LEVEL="WARNING",
         PYTHONDONTWRITEBYTECODE="1",
         **extra,

@@ -27,15 +27,45 @@ def env_bool(name, default=False):
 
 
 DEBUG = env_bool("NARA_DEBUG", False)
-SECRET_KEY = env("NARA_SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG and not env_bool("NARA_INSECURE_DEV_KEY", True):
-        raise ImproperlyConfigured("Set NARA_SECRET_KEY (or NARA_SECRET_KEY_FILE).")
-    SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - replaced in production
 
-# Keys for encrypted personal fields and the audit chain; derived from SECRET_KEY when unset.
-NARA_FIELD_KEY = env("NARA_FIELD_KEY", "")
-NARA_FIELD_KEYS_OLD = [k for k in env("NARA_FIELD_KEYS_OLD", "").split(",") if k]
+# Keys. Three separate secrets, none with a usable default: NARA_SECRET_KEY (sessions, signed
+# forms), NARA_FIELD_KEYS (encryption of personal fields and their look-up hashes; the first key
+# encrypts, every key decrypts, see manage.py rotate_keys) and NARA_AUDIT_KEY (the audit
+# chain). Only DEBUG or an explicit NARA_INSECURE_DEV_KEY=1 (make demo, the tests, the
+# benchmarks) may run on the public development key, and never for a public host name.
+DEV_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - public on purpose, dev mode only
+MIN_KEY_LENGTH = 32
+NARA_INSECURE_DEV_KEY = env_bool("NARA_INSECURE_DEV_KEY", False)
+if NARA_INSECURE_DEV_KEY and not DEBUG:
+    _hosts = env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+    if any(h and h not in ("127.0.0.1", "localhost", "::1", "testserver") for h in _hosts):
+        raise ImproperlyConfigured(
+            "NARA_INSECURE_DEV_KEY=1 is for development on this machine only; it is refused "
+            "with NARA_ALLOWED_HOSTS naming a public host."
+        )
+NARA_DEV_KEYS = DEBUG or NARA_INSECURE_DEV_KEY
+
+
+def _key(name, fallback):
+    value = env(name, "")
+    if value:
+        if not NARA_DEV_KEYS and len(value.split(",")[0].strip()) < MIN_KEY_LENGTH:
+            raise ImproperlyConfigured(f"{name} must be at least {MIN_KEY_LENGTH} characters.")
+        return value
+    if NARA_DEV_KEYS:
+        return fallback
+    raise ImproperlyConfigured(
+        f"Set {name} (or {name}_FILE): Nära refuses to start without it outside development "
+        "(NARA_DEBUG=1 or NARA_INSECURE_DEV_KEY=1). See docs/operations.md."
+    )
+
+
+SECRET_KEY = _key("NARA_SECRET_KEY", DEV_KEY)
+NARA_FIELD_KEYS = [k.strip() for k in _key("NARA_FIELD_KEYS", SECRET_KEY).split(",") if k.strip()]
+NARA_AUDIT_KEY = _key("NARA_AUDIT_KEY", SECRET_KEY)
+# Append-only file the audit chain's signed head is written to and checked against (optional).
+NARA_AUDIT_ANCHOR_FILE = env("NARA_AUDIT_ANCHOR_FILE", "")
+NARA_AUDIT_ANCHOR_EVERY = max(1, int(env("NARA_AUDIT_ANCHOR_EVERY", "100")))
 
 ALLOWED_HOSTS = [h for h in env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env("NARA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -291,4 +321,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("NARA_LOG_LEVEL", "WARNING")},
+    # The audit chain's signed head, for a copy outside the database (docs/operations.md).
+    "loggers": {"nara.audit.anchor": {"level": "INFO"}},
 }

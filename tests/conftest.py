@@ -7,7 +7,8 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.backends.signals import connection_created
 from django.test import Client
 
 from nara.core import content_version
@@ -16,6 +17,18 @@ from nara.core.models import Center, Municipality
 
 # Fast hashing in tests only; production keeps Django's default (PBKDF2).
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def allow_flushing_the_audit_trail(sender, connection, **kwargs):
+    """Test databases are emptied with TRUNCATE, which the audit trail refuses on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET nara.allow_audit_truncate = 'on'")
+
+
+connection_created.connect(allow_flushing_the_audit_trail)
+if connection.connection is not None:
+    allow_flushing_the_audit_trail(None, connection)
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

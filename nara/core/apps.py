@@ -7,6 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Nära core"
 
     def ready(self):
-        from . import content_version
+        from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
+
+        from . import audit, content_version, sqlite_files
 
         content_version.connect_signals()
+        post_migrate.connect(audit.ensure_head, sender=self)
+        connection_created.connect(sqlite_files.owner_only)

@@ -4,7 +4,10 @@ import contextvars
 import hashlib
 import hmac
 import json
+import logging
+import os
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,6 +15,7 @@ from .crypto import audit_key
 from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+anchor_log = logging.getLogger("nara.audit.anchor")
 # The client address of the request being served, set by the workspace middleware.
 current_client_address = contextvars.ContextVar("current_client_address", default=None)
 MASKED = "•••"
@@ -97,8 +101,31 @@ def record(
     )
     event.hash = _event_hash(event.prev_hash, _hashed_fields(event))
     event.save(force_insert=True)
-    AuditHead.objects.filter(pk=head.pk).update(last_hash=event.hash, last_id=event.id)
+    AuditHead.objects.filter(pk=head.pk).update(
+        last_hash=event.hash, last_id=event.id, mac=head_mac(event.id, event.hash)
+    )
+    if event.id % settings.NARA_AUDIT_ANCHOR_EVERY == 0:
+        transaction.on_commit(lambda: write_anchor(event.id, event.hash))
     return event
+
+
+def head_mac(last_id, last_hash):
+    """The head is signed too: moving it back over deleted entries needs the audit key."""
+    return _mac(f"head:{last_id}:{last_hash}")
+
+
+def _mac(text):
+    return hmac.new(audit_key(), text.encode(), hashlib.sha256).hexdigest()
+
+
+def ensure_head(using="default", **kwargs):
+    """Create the chain head for an empty trail (after migrate, or a flushed test database).
+
+    Never over existing entries: a head missing while entries exist is reported as a break.
+    """
+    heads, events = AuditHead.objects.using(using), AuditEvent.objects.using(using)
+    if not heads.filter(pk=1).exists() and not events.exists():
+        heads.create(pk=1, last_hash=GENESIS, last_id=0, mac=head_mac(0, GENESIS))
 
 
 def _center_of(obj):
@@ -112,12 +139,9 @@ def _center_of(obj):
 def _locked_head():
     head = AuditHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
-        # First entry (or a freshly emptied test database): create the head without racing,
-        # then lock it like everyone else.
-        AuditHead.objects.bulk_create(
-            [AuditHead(pk=1, last_hash=GENESIS, last_id=0)], ignore_conflicts=True
-        )
-        head = AuditHead.objects.select_for_update().get(pk=1)
+        # Created by migrate (ensure_head); gone means someone removed it. Writing on would start
+        # a fresh chain that hides the removal, so refuse until an operator has looked.
+        raise RuntimeError("the audit chain head is missing: run manage.py verify_audit")
     return head
 
 
@@ -129,8 +153,63 @@ def _actor_label(actor):
     return actor.get_username()
 
 
+def write_anchor(last_id, last_hash):
+    """Append the signed head to the anchor outside the database (file and/or system log).
+
+    The file should be append-only for the application (chattr +a, or a log host); verify_chain
+    compares the chain with every anchored entry, so entries removed together with the head,
+    or a whole database swapped for an older copy, are still found.
+    """
+    line = json.dumps(
+        {"id": last_id, "hash": last_hash, "mac": _mac(f"anchor:{last_id}:{last_hash}")}
+    )
+    anchor_log.info("audit anchor %s", line)
+    path = settings.NARA_AUDIT_ANCHOR_FILE
+    if not path:
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (line + "\n").encode())
+        finally:
+            os.close(fd)
+    except OSError as error:
+        # The change is committed already: say so loudly, but do not fail the request.
+        anchor_log.error("audit anchor not written to %s: %s", path, error)
+
+
+def anchor_now():
+    """Anchor the current head (manage.py anchor_audit, e.g. from a timer)."""
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and head.last_id:
+        write_anchor(head.last_id, head.last_hash)
+    return head.last_id if head else 0
+
+
+def read_anchors():
+    """{entry id: hash} from the anchor file's correctly signed lines; others are ignored."""
+    path = settings.NARA_AUDIT_ANCHOR_FILE
+    anchors = {}
+    if not path or not os.path.exists(path):
+        return anchors
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                item = json.loads(line)
+                last_id, last_hash = int(item["id"]), str(item["hash"])
+                signed = hmac.compare_digest(
+                    str(item["mac"]), _mac(f"anchor:{last_id}:{last_hash}")
+                )
+            except (ValueError, KeyError, TypeError):
+                continue
+            if signed:
+                anchors[last_id] = last_hash
+    return anchors
+
+
 def verify_chain(batch_size=5000):
     """Walk the chain in id order. Returns (checked_count, first_broken_event_id or None, why)."""
+    anchors = read_anchors()
     prev_hash, expected_id, checked = GENESIS, 1, 0
     events = AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size)
     for event in events:
@@ -140,8 +219,20 @@ def verify_chain(batch_size=5000):
             return checked, event.id, f"entry {event.id} does not follow entry {event.id - 1}"
         if _event_hash(prev_hash, _hashed_fields(event)) != event.hash:
             return checked, event.id, f"entry {event.id} was changed after it was written"
+        if anchors.get(event.id, event.hash) != event.hash:
+            return checked, event.id, f"entry {event.id} differs from the anchored copy"
         prev_hash, expected_id, checked = event.hash, expected_id + 1, checked + 1
+    if anchors and max(anchors) > checked:
+        return (
+            checked,
+            checked + 1,
+            f"entries after {checked} were removed (anchored up to {max(anchors)})",
+        )
     head = AuditHead.objects.filter(pk=1).first()
-    if head and (head.last_id != checked or head.last_hash != prev_hash):
+    if head is None:
+        return checked, checked + 1, "the chain head is missing"
+    if not hmac.compare_digest(head.mac, head_mac(head.last_id, head.last_hash)):
+        return checked, checked + 1, "the chain head was changed"
+    if head.last_id != checked or head.last_hash != prev_hash:
         return checked, checked + 1, f"entries after {checked} were removed"
     return checked, None, ""

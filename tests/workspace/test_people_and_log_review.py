@@ -3,7 +3,9 @@
 import logging
 
 import pytest
+from django.db import connection
 
+from nara.core.actions.content import do_submit_feedback
 from nara.core.models import AuditEvent, Person, StaffProfile
 from tests.conftest import shared_file
 from tests.workspace.conftest import signed_in, user
@@ -143,3 +145,23 @@ def test_manager_sees_only_their_centres_events(demo, as_manager, as_other_worke
 def test_verify_page_reports_an_intact_chain(as_manager):
     page = as_manager.get("/staff/audit/verify/")
     assert page.status_code == 200 and 'class="status open"' in page.content.decode()
+
+
+def test_verify_page_reports_newest_entries_removed_behind_a_moved_head(as_manager):
+    """Security test item 4: deleting the newest entries and fixing the head used to pass."""
+    for n in range(3):
+        do_submit_feedback(path=f"/sv/{n}/", language="sv", helpful=True, comment="")
+    last = AuditEvent.objects.order_by("-id").first()
+    kept = AuditEvent.objects.get(id=last.id - 1)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditevent DISABLE TRIGGER USER")
+        cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [last.id])
+        cursor.execute(
+            "UPDATE core_audithead SET last_id = %s, last_hash = %s", [kept.id, kept.hash]
+        )
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+    page = as_manager.get("/staff/audit/verify/")
+    assert page.status_code == 500
+    assert 'role="alert"' in page.content.decode() and "head was changed" in page.content.decode()

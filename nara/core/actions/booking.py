@@ -55,6 +55,11 @@ def token_hash(token):
     return crypto.lookup_hash("token:" + token)
 
 
+def code_hashes(code):
+    """The code's hash under every listed field key: codes stay valid across a key rotation."""
+    return crypto.lookup_hashes("code:" + normalise_code(code))
+
+
 # Publishing slots -------------------------------------------------------------------------
 
 
@@ -216,7 +221,7 @@ def _schedule_reminders(appointment, *, phone, email):
 def appointment_for_token(token):
     return (
         Appointment.objects.select_related("slot", "center")
-        .filter(manage_token_hash=token_hash(token))
+        .filter(manage_token_hash__in=crypto.lookup_hashes("token:" + token))
         .first()
     )
 
@@ -226,7 +231,7 @@ def appointment_for_code(code):
         return None
     return (
         Appointment.objects.select_related("slot", "center")
-        .filter(code_hash=code_hash(code))
+        .filter(code_hash__in=code_hashes(code))
         .first()
     )
 
@@ -389,13 +394,13 @@ def do_ask_question(*, center, question, language, topic=""):
 def question_for_code(code):
     if len(normalise_code(code)) != 8:
         return None
-    return AnonymousQuestion.objects.filter(code_hash=code_hash(code)).first()
+    return AnonymousQuestion.objects.filter(code_hash__in=code_hashes(code)).first()
 
 
 def callback_for_code(code):
     if len(normalise_code(code)) != 8:
         return None
-    return CallbackRequest.objects.filter(code_hash=code_hash(code)).first()
+    return CallbackRequest.objects.filter(code_hash__in=code_hashes(code)).first()
 
 
 def do_answer_question(*, actor, question, answer):

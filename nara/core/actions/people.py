@@ -31,6 +31,11 @@ def address_lookup(address):
     return crypto.lookup_hash(fold_address(address)) if address and address.strip() else ""
 
 
+def address_lookups(address):
+    """The address's hash under every listed key (rotate_keys may still be running)."""
+    return crypto.lookup_hashes(fold_address(address)) if address and address.strip() else []
+
+
 def do_create_person(
     *,
     actor,
@@ -45,7 +50,7 @@ def do_create_person(
     canonical = personnummer.normalise(pnr) if pnr else ""
     lookup = crypto.lookup_hash(canonical) if canonical else ""
     with transaction.atomic():
-        existing = Person.objects.filter(personnummer_hash=lookup).first() if lookup else None
+        existing = find_by_personnummer(canonical) if canonical else None
         if existing:
             raise DuplicatePerson(existing)
         person = Person.objects.create(
@@ -112,7 +117,9 @@ def record_search(*, actor, how, found=(), shown=()):
 
 def find_by_personnummer(pnr):
     canonical = personnummer.normalise(pnr)
-    return Person.objects.filter(personnummer_hash=crypto.lookup_hash(canonical)).first()
+    # Every listed key's hash: people stay findable while rotate_keys is still running.
+    hashes = crypto.lookup_hashes(canonical)
+    return Person.objects.filter(personnummer_hash__in=hashes).first()
 
 
 def find_by_name(*, centre_ids, name="", birth_date=None):

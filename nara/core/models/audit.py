@@ -37,3 +37,5 @@ class AuditHead(models.Model):
 
     last_hash = models.CharField(max_length=64)
     last_id = models.BigIntegerField(default=0)
+    # HMAC of (last_id, last_hash) with the audit key: see nara.core.audit.head_mac.
+    mac = models.CharField(max_length=64, default="")
