@@ -58,6 +58,7 @@ def book(request, slug):
             data = form.cleaned_data
             try:
                 _appointment, token, code = actions.do_book(
+                    center=centre,
                     slot_id=data["slot"],
                     mode=data["mode"],
                     alias=data["alias"],

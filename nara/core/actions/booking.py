@@ -133,9 +133,13 @@ def do_book(
     interpreter_language="",
     topic="",
     staff_actor=None,
+    center=None,
 ):
-    """Book a slot. Returns (appointment, manage_token, code); raises BookingError/SlotTaken."""
+    """Book a slot (of `center`, when given). Returns (appointment, manage_token, code);
+    raises BookingError/SlotTaken."""
     slot = Slot.objects.select_related("center").filter(pk=slot_id).first()
+    if slot is not None and center is not None and slot.center_id != center.pk:
+        slot = None  # a time of another centre is not bookable from this one's page
     _check_slot(slot, mode, interpreter_language)
     token, code = secrets.token_urlsafe(24), new_code()
     try:

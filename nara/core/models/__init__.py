@@ -12,6 +12,7 @@ from .booking import (
 )
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
 from .content import ContentVersion, MythFact, PageFeedback
+from .limits import RateCounter
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
 from .people import Person
 from .services import Service
@@ -25,6 +26,7 @@ __all__ = [
     "FollowUpTask",
     "Mode",
     "PurgeProtocol",
+    "RateCounter",
     "Reminder",
     "Slot",
     "CENTRE_ROLES",
