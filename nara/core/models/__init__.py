@@ -12,8 +12,8 @@ from .booking import (
 )
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
 from .content import ContentVersion, MythFact, PageFeedback
-from .limits import RateCounter
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
+from .limits import RateCounter
 from .people import Person
 from .services import Service
 from .staff import CENTRE_ROLES, EmergencyAccess, Membership, Partner, Role, StaffProfile
