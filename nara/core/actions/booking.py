@@ -235,14 +235,8 @@ def appointment_for_code(code):
     )
 
 
-def do_renew_manage_link(*, appointment):
-    """A new private link for a booking found by its code; the old link stops working."""
-    token = secrets.token_urlsafe(24)
-    with transaction.atomic():
-        appointment.manage_token_hash = token_hash(token)
-        appointment.save(update_fields=["manage_token_hash"])
-        audit.record(actor="resident", action="appointment.new_link", obj=appointment)
-    return token
+def appointment_for_manage(pk):
+    return Appointment.objects.select_related("slot", "center").filter(pk=pk).first()
 
 
 def do_cancel(*, appointment, by_centre=False, actor=None):
