@@ -88,6 +88,7 @@ def book(request, slug):
         "days": _days(slots, mode),
         "dropins": _dropins(centre),
         "selected": str(form["slot"].value() or ""),
+        "retention_days": settings.NARA_BOOKING_RETENTION_DAYS,
     }
     return render(request, "public/book.html", context, status=status)
 
@@ -219,7 +220,12 @@ def callback(request, slug):
                 request, "public/sent.html", {"centre": centre, "code": code, "kind": "callback"}
             )
     status = 400 if form.is_bound else 200
-    return render(request, "public/callback.html", {"centre": centre, "form": form}, status=status)
+    context = {
+        "centre": centre,
+        "form": form,
+        "retention_days": settings.NARA_BOOKING_RETENTION_DAYS,
+    }
+    return render(request, "public/callback.html", context, status=status)
 
 
 def question(request, slug):
@@ -239,7 +245,12 @@ def question(request, slug):
                 request, "public/sent.html", {"centre": centre, "code": code, "kind": "question"}
             )
     status = 400 if form.is_bound else 200
-    return render(request, "public/question.html", {"centre": centre, "form": form}, status=status)
+    context = {
+        "centre": centre,
+        "form": form,
+        "retention_days": settings.NARA_QUESTION_RETENTION_DAYS,
+    }
+    return render(request, "public/question.html", context, status=status)
 
 
 def answers(request):

@@ -51,6 +51,15 @@ def code_hash(code):
     return crypto.lookup_hash("code:" + normalise_code(code))
 
 
+def code_hashes(code):
+    """Hashes to look a typed code up by: as typed and with its halves swapped, since a code
+    like 2933-6VDE shows as 6VDE-2933 in right-to-left text and may be typed as seen."""
+    plain = normalise_code(code)
+    if len(plain) != 8:
+        return []
+    return [code_hash(plain), code_hash(plain[4:] + plain[:4])]
+
+
 def token_hash(token):
     return crypto.lookup_hash("token:" + token)
 
@@ -226,13 +235,10 @@ def appointment_for_token(token):
 
 
 def appointment_for_code(code):
-    if len(normalise_code(code)) != 8:
+    hashes = code_hashes(code)
+    if not hashes:
         return None
-    return (
-        Appointment.objects.select_related("slot", "center")
-        .filter(code_hash=code_hash(code))
-        .first()
-    )
+    return Appointment.objects.select_related("slot", "center").filter(code_hash__in=hashes).first()
 
 
 def appointment_for_manage(pk):
@@ -385,15 +391,13 @@ def do_ask_question(*, center, question, language, topic=""):
 
 
 def question_for_code(code):
-    if len(normalise_code(code)) != 8:
-        return None
-    return AnonymousQuestion.objects.filter(code_hash=code_hash(code)).first()
+    hashes = code_hashes(code)
+    return AnonymousQuestion.objects.filter(code_hash__in=hashes).first() if hashes else None
 
 
 def callback_for_code(code):
-    if len(normalise_code(code)) != 8:
-        return None
-    return CallbackRequest.objects.filter(code_hash=code_hash(code)).first()
+    hashes = code_hashes(code)
+    return CallbackRequest.objects.filter(code_hash__in=hashes).first() if hashes else None
 
 
 def do_answer_question(*, actor, question, answer):
