@@ -196,8 +196,11 @@ def _booking_by_token(request):
 
 
 def old_private_link(request, token):
-    """Links from before the token moved out of the path: never looked up, the code works."""
-    return render(request, "public/booking_unknown.html", status=404)
+    """Links from before the token moved out of the path: never looked up; the code works.
+
+    A redirect, not a 404, so that Django does not log the path (gunicorn's log redacts it:
+    nara.lib.access_log)."""
+    return redirect("public:booking-code")
 
 
 def callback(request, slug):
