@@ -565,8 +565,8 @@ def mint_form_tokens(env, count):
     """Signed single-use form tokens, as the page would give them, made with the same secret."""
     script = (
         "import json, time, django; django.setup()\n"
-        "from nara.public.guard import _form_token\n"
-        f"print(json.dumps([_form_token(int(time.time())) for _ in range({count})]))"
+        "from nara.public.guard import new_form_token\n"
+        f"print(json.dumps([new_form_token(int(time.time())) for _ in range({count})]))"
     )
     return iter(django_script(env, script, what="form tokens"))
 

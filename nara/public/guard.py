@@ -65,13 +65,13 @@ class HumanForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["shown"].initial = _form_token(int(time.time()))
+        self.fields["shown"].initial = new_form_token(int(time.time()))
 
     @property
     def next_token(self):
         """The token to put in the page shown again: a used one would be refused."""
         shown = _read_token(self.data.get("shown")) if self.is_bound else None
-        return _form_token(shown[0] if shown else int(time.time()))
+        return new_form_token(shown[0] if shown else int(time.time()))
 
     def clean(self):
         data = super().clean()
@@ -93,7 +93,7 @@ class HumanForm(forms.Form):
         return data
 
 
-def _form_token(shown_at):
+def new_form_token(shown_at):
     return signing.dumps([shown_at, secrets.token_urlsafe(12)], salt="nara-form")
 
 
