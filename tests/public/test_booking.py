@@ -159,6 +159,17 @@ def test_cancel_and_rebook_with_the_link_and_with_the_code(centre, resident):
     assert 'data-status="cancelled_resident"' in again
 
 
+def test_the_code_never_travels_in_a_cookie_or_a_message(centre, resident):
+    answer = book(resident, centre, free_slots(centre)[0])
+    shown = resident.get(answer.url)
+    code = re.search(r"data-code>([A-Z0-9-]+)<", shown.content.decode()).group(1)
+    cookies = [c.value for r in (answer, shown) for c in r.cookies.values()]
+    cookies += [c.value for c in resident.cookies.values()]
+    assert "messages" not in resident.cookies
+    assert not [c for c in cookies if code in c or code.replace("-", "") in c]
+    assert code not in str(list(shown.context["messages"]))
+
+
 def test_a_device_without_the_link_or_code_cannot_manage(centre, resident):
     book(resident, centre, free_slots(centre)[0])
     stranger = Client()
