@@ -1,8 +1,9 @@
 """Rate limits and bot protection for public forms, without third-party services.
 
-Limits count per client address, hashed with the secret key, in the database for at most two
-hours (the address itself is never stored); a hidden
-honeypot field and a signed "form shown at" time stop simple bots.
+Limits count per client address under a hash keyed with the secret key (the address itself
+is never stored), in database rows that are deleted once they are two windows old and a new
+counter is made. A hidden honeypot field and a signed, single-use "form shown at" token stop
+simple bots.
 """
 
 import hashlib
