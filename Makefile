@@ -39,7 +39,7 @@ demo: messages
 	@echo "Reminders are written as files to var/messages/ by the background worker."
 	$(BIN)/python manage.py run_worker & worker=$$!; trap "kill $$worker" EXIT; \
 	$(BIN)/gunicorn nara.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - \
-		--access-logformat '%(t)s "%(m)s %(U)s" %(s)s'
+		--logger-class nara.lib.access_log.Logger --access-logformat '%(t)s "%(m)s %(U)s" %(s)s'
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -503,9 +503,11 @@ def build_get(server, path):
     return lambda _index: raw
 
 
-def build_post(server, path, cookie, fields):
+def build_post(server, path, cookie, fields, tokens):
+    """One POST per slot id, each with its own `shown` form token (a token is accepted once)."""
+
     def make(slot_id):
-        body = urllib.parse.urlencode(dict(fields, slot=str(slot_id))).encode()
+        body = urllib.parse.urlencode(dict(fields, slot=str(slot_id), shown=next(tokens))).encode()
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
             "User-Agent: nara-bench-booking\r\n"
@@ -557,6 +559,16 @@ def prepare_form(server, path):
     shown = re.search(r'name="shown" value="([^"]+)"', page).group(1)
     cookie = csrf_cookie(jar)
     return page, f"csrftoken={cookie}", token, shown
+
+
+def mint_form_tokens(env, count):
+    """Signed single-use form tokens, as the page would give them, made with the same secret."""
+    script = (
+        "import json, time, django; django.setup()\n"
+        "from nara.public.guard import new_form_token\n"
+        f"print(json.dumps([new_form_token(int(time.time())) for _ in range({count})]))"
+    )
+    return iter(django_script(env, script, what="form tokens"))
 
 
 def check_post(server, path, cookie, fields, slot_id, want_status):
@@ -634,7 +646,10 @@ def bench_database(label, database_url, args, tmp, pg=False):
                  total=10**12, seconds=warm, **load)  # fmt: skip
         run_load(server, build_get(server, path), ok_if_200(b"csrfmiddlewaretoken"),
                  total=10**12, seconds=warm, **load)  # fmt: skip
-        make_missing = build_post(server, path, cookie, fields)
+        tokens = mint_form_tokens(
+            server.env, 5 * args.connections + len(slot_ids) * args.attempts_per_slot
+        )
+        make_missing = build_post(server, path, cookie, fields, tokens)
         run_load(server, lambda _i: make_missing(missing), lambda s, h, b: str(s),
                  total=4 * args.connections, seconds=30, **load)  # fmt: skip
 
@@ -664,7 +679,7 @@ def bench_database(label, database_url, args, tmp, pg=False):
         show(f"GET booking page ({base:g}s)", page_get)
 
         order = attempt_order(slot_ids, args.attempts_per_slot)
-        make_booking = build_post(server, path, cookie, fields)
+        make_booking = build_post(server, path, cookie, fields, tokens)
         booking = measured(
             server, lambda i: make_booking(order[i]), booking_classifier(target["taken_text"]),
             total=len(order), seconds=args.max_seconds, **load,

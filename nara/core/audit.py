@@ -19,6 +19,10 @@ anchor_log = logging.getLogger("nara.audit.anchor")
 # The client address of the request being served, set by the workspace middleware.
 current_client_address = contextvars.ContextVar("current_client_address", default=None)
 MASKED = "•••"
+# The actor of everything a resident does on the public site. Their events never carry the
+# client address: the trail is append-only and kept for good, and the forms promise residents
+# that their address is not stored.
+RESIDENT = "resident"
 
 
 def _canonical(event_fields):
@@ -93,7 +97,9 @@ def record(
         object_id=str(obj.pk) if obj is not None else "",
         changes=changes or {},
         reason=reason,
-        client_address=client_address or current_client_address.get(),
+        client_address=None
+        if actor == RESIDENT
+        else client_address or current_client_address.get(),
         center_id=center_id if center_id is not None else _center_of(obj),
         person_id=person_id,
         flags=sorted(flags),

@@ -5,6 +5,7 @@ import itertools
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -57,7 +58,8 @@ def book(request, slug):
         elif form.is_valid():
             data = form.cleaned_data
             try:
-                _appointment, token, code = actions.do_book(
+                appointment, token, code = actions.do_book(
+                    center=centre,
                     slot_id=data["slot"],
                     mode=data["mode"],
                     alias=data["alias"],
@@ -74,8 +76,10 @@ def book(request, slug):
                 )
                 status = 409 if error.code == "taken" else 400
             else:
+                _start_managing(request, appointment)
                 request.session["nara_new_code"] = code
-                return redirect("public:booking", token=token)
+                request.session["nara_new_link"] = _private_link(request, token)
+                return redirect("public:booking")
     mode = form["mode"].value() or ""
     slots = queries.free_slots(centre)  # only when a page is shown
     context = {
@@ -84,6 +88,7 @@ def book(request, slug):
         "days": _days(slots, mode),
         "dropins": _dropins(centre),
         "selected": str(form["slot"].value() or ""),
+        "retention_days": settings.NARA_BOOKING_RETENTION_DAYS,
     }
     return render(request, "public/book.html", context, status=status)
 
@@ -92,14 +97,36 @@ def _dropins(centre):
     return [day for day in queries.center_week(centre) if day.dropins]
 
 
-def booking(request, token):
-    appointment = actions.appointment_for_token(token)
+MANAGE_KEY = "nara_manage"
+# How long a device stays able to manage a booking after the link or code was given.
+MANAGE_SECONDS = 30 * 60
+
+
+def _start_managing(request, appointment):
+    """Remember on this device, briefly, which booking it may manage: no secret in a URL."""
+    request.session.cycle_key()
+    request.session[MANAGE_KEY] = appointment.pk
+    request.session.set_expiry(MANAGE_SECONDS)
+
+
+def _managed(request):
+    pk = request.session.get(MANAGE_KEY)
+    return actions.appointment_for_manage(pk) if pk else None
+
+
+def _private_link(request, token):
+    # The token goes in the fragment, which browsers never send to a server or its logs.
+    return request.build_absolute_uri(reverse("public:booking-code")) + "#t=" + token
+
+
+def booking(request):
+    appointment = _managed(request)
     if appointment is None:
-        return render(request, "public/booking_unknown.html", status=404)
+        return redirect("public:booking-code")
     context = {
         "appointment": appointment,
-        "token": token,
         "new_code": request.session.pop("nara_new_code", None),
+        "private_link": request.session.pop("nara_new_link", None),
         "starts": timezone.localtime(appointment.slot.starts_at),
         "is_booked": appointment.status == "booked",
     }
@@ -107,20 +134,21 @@ def booking(request, token):
 
 
 @require_POST
-def booking_cancel(request, token):
-    appointment = actions.appointment_for_token(token)
+def booking_cancel(request):
+    appointment = _managed(request)
     if appointment is None:
-        return render(request, "public/booking_unknown.html", status=404)
+        return redirect("public:booking-code")
     with contextlib.suppress(actions.BookingError):  # already cancelled: the page says so
         actions.do_cancel(appointment=appointment)
-    return redirect("public:booking", token=token)
+    return redirect("public:booking")
 
 
-def booking_rebook(request, token):
-    appointment = actions.appointment_for_token(token)
-    if appointment is None or appointment.status != "booked":
-        return render(request, "public/booking_unknown.html", status=404)
-    slots = [s for s in queries.free_slots(appointment.center) if appointment.mode in s.modes]
+def booking_rebook(request):
+    appointment = _managed(request)
+    if appointment is None:
+        return redirect("public:booking-code")
+    if appointment.status != "booked":
+        return redirect("public:booking")
     error, status = None, 200
     if request.method == "POST":
         try:
@@ -128,17 +156,18 @@ def booking_rebook(request, token):
         except (ValueError, actions.BookingError) as exc:
             error = _error_text(getattr(exc, "code", "unavailable"))
             status = 409 if getattr(exc, "code", "") == "taken" else 400
-            slots = [
-                s for s in queries.free_slots(appointment.center) if appointment.mode in s.modes
-            ]
         else:
-            return redirect("public:booking", token=token)
-    context = {"appointment": appointment, "days": _days(slots), "error": error, "token": token}
+            return redirect("public:booking")
+    slots = [s for s in queries.free_slots(appointment.center) if appointment.mode in s.modes]
+    context = {"appointment": appointment, "days": _days(slots), "error": error}
     return render(request, "public/rebook.html", context, status=status)
 
 
 def booking_by_code(request):
-    """Enter the short code to manage a booking; a fresh private link replaces the old one."""
+    """Manage a booking: the private link (its token in the fragment, posted here by a small
+    script) or the code typed in. Both stay valid until the visit; neither renews the other."""
+    if request.method == "POST" and "token" in request.POST:
+        return _booking_by_token(request)
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -148,12 +177,30 @@ def booking_by_code(request):
         elif form.is_valid():
             appointment = actions.appointment_for_code(form.cleaned_data["code"])
             if appointment is not None:
-                token = actions.do_renew_manage_link(appointment=appointment)
-                return redirect("public:booking", token=token)
+                _start_managing(request, appointment)
+                return redirect("public:booking")
             form.add_error("code", _("We found no booking with that code. Check the code."))
         else:
             status = 400
     return render(request, "public/code.html", {"form": form, "kind": "booking"}, status=status)
+
+
+def _booking_by_token(request):
+    appointment = None
+    if not limit_reached(request, "code", 20):
+        appointment = actions.appointment_for_token(request.POST["token"][:64])
+    if appointment is None:
+        return render(request, "public/booking_unknown.html", status=404)
+    _start_managing(request, appointment)
+    return redirect("public:booking")
+
+
+def old_private_link(request, token):
+    """Links from before the token moved out of the path: never looked up; the code works.
+
+    A redirect, not a 404, so that Django does not log the path (gunicorn's log redacts it:
+    nara.lib.access_log)."""
+    return redirect("public:booking-code")
 
 
 def callback(request, slug):
@@ -176,7 +223,12 @@ def callback(request, slug):
                 request, "public/sent.html", {"centre": centre, "code": code, "kind": "callback"}
             )
     status = 400 if form.is_bound else 200
-    return render(request, "public/callback.html", {"centre": centre, "form": form}, status=status)
+    context = {
+        "centre": centre,
+        "form": form,
+        "retention_days": settings.NARA_BOOKING_RETENTION_DAYS,
+    }
+    return render(request, "public/callback.html", context, status=status)
 
 
 def question(request, slug):
@@ -196,7 +248,12 @@ def question(request, slug):
                 request, "public/sent.html", {"centre": centre, "code": code, "kind": "question"}
             )
     status = 400 if form.is_bound else 200
-    return render(request, "public/question.html", {"centre": centre, "form": form}, status=status)
+    context = {
+        "centre": centre,
+        "form": form,
+        "retention_days": settings.NARA_QUESTION_RETENTION_DAYS,
+    }
+    return render(request, "public/question.html", context, status=status)
 
 
 def answers(request):

@@ -19,8 +19,9 @@ urlpatterns = [
     path("centres/<slug:slug>/call-me/", booking_views.callback, name="callback"),
     path("centres/<slug:slug>/ask/", booking_views.question, name="question"),
     path("booking/", booking_views.booking_by_code, name="booking-code"),
-    path("booking/<str:token>/", booking_views.booking, name="booking"),
-    path("booking/<str:token>/cancel/", booking_views.booking_cancel, name="booking-cancel"),
-    path("booking/<str:token>/rebook/", booking_views.booking_rebook, name="booking-rebook"),
+    path("booking/manage/", booking_views.booking, name="booking"),
+    path("booking/manage/cancel/", booking_views.booking_cancel, name="booking-cancel"),
+    path("booking/manage/rebook/", booking_views.booking_rebook, name="booking-rebook"),
+    path("booking/<str:token>/", booking_views.old_private_link),
     path("answers/", booking_views.answers, name="answers"),
 ]

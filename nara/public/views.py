@@ -1,11 +1,9 @@
 """Resident-facing pages. Plain function views; everything works without JavaScript."""
 
-import hashlib
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,6 +24,7 @@ from nara.lib.topics import SENSITIVE_TOPICS, TOPIC_TITLES, TOPICS
 from . import maps, page_cache
 from .context import language_links
 from .forms import FeedbackForm, FindForm, LocationForm
+from .guard import limit_reached
 from .topic_content import TOPIC_TEXTS
 
 
@@ -248,13 +247,5 @@ def feedback(request):
 
 
 def _feedback_limit_reached(request):
-    # The address is hashed with the secret key and kept an hour only, never stored with answers.
-    address = request.META.get("REMOTE_ADDR", "")
-    key = "feedback:" + hashlib.sha256((settings.SECRET_KEY + address).encode()).hexdigest()
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        count = 1
-    return count > settings.NARA_FEEDBACK_PER_HOUR
+    # Counted under a keyed hash of the address, never stored with answers (see guard.py).
+    return limit_reached(request, "feedback", settings.NARA_FEEDBACK_PER_HOUR)

@@ -316,7 +316,10 @@ def feedback_quota():
     def clear():
         from django.core.cache import cache
 
+        from nara.core.models import RateCounter
+
         cache.clear()
+        RateCounter.objects.all().delete()  # the per-address limits
 
     db_call(clear)
 

@@ -53,10 +53,7 @@ def book(client, centre, chosen, **extra):
 
 def test_booking_with_minimal_data_gives_a_code_and_a_private_link(centre, resident):
     slot = free_slots(centre)[0]
-    answer = book(resident, centre, slot)
-    assert answer.status_code == 302 and answer.url.startswith("/sv/booking/")
-    page = resident.get(answer.url).content.decode()
-    code = re.search(r"data-code>([A-Z0-9-]+)<", page).group(1)
+    code, _link = booked_page(resident, book(resident, centre, slot))
     appointment = Appointment.objects.get(slot=slot)
     assert appointment.alias == "Lina" and appointment.language == "ar"
     assert "+46701234567" not in str(Appointment.objects.values().get())  # encrypted at rest
@@ -107,34 +104,86 @@ def test_bookings_are_rate_limited(centre, resident, settings):
     assert Appointment.objects.count() == 2
 
 
+def booked_page(resident, answer):
+    assert answer.status_code == 302 and answer.url == "/sv/booking/manage/"
+    page = resident.get(answer.url).content.decode()
+    code = re.search(r"data-code>([A-Z0-9-]+)<", page).group(1)
+    link = re.search(r"data-private-link[^>]*>([^<]+)<", page).group(1)
+    return code, link
+
+
+def open_private_link(client, link):
+    """What the page's script does with a link /sv/booking/#t=TOKEN: post the fragment."""
+    path, token = link.split("#t=")
+    assert path.endswith("/sv/booking/")
+    return client.post("/sv/booking/", {"token": token})
+
+
+def enter_code(client, code):
+    token = form_token(client, "/sv/booking/")
+    return client.post("/sv/booking/", {"shown": token, "code": code})
+
+
+def test_the_private_link_keeps_its_secret_out_of_every_url(centre, resident):
+    answer = book(resident, centre, free_slots(centre)[0])
+    code, link = booked_page(resident, answer)
+    token = link.split("#t=")[1]
+    assert len(token) >= 32 and "/booking/" + token not in link  # only in the fragment
+    other = Client()
+    opened = open_private_link(other, link)
+    assert opened.status_code == 302 and opened.url == "/sv/booking/manage/"
+    page = other.get(opened.url).content.decode()
+    assert token not in page and code not in page  # shown once, to the device that booked
+    assert 'data-status="booked"' in page
+
+
 def test_cancel_and_rebook_with_the_link_and_with_the_code(centre, resident):
     first, second, third = free_slots(centre)[:3]
-    link = book(resident, centre, first).url
-    code = re.search(r"data-code>([A-Z0-9-]+)<", resident.get(link).content.decode()).group(1)
-    assert resident.post(f"{link}rebook/", {"slot": second.pk}).status_code == 302
+    code, link = booked_page(resident, book(resident, centre, first))
+    assert resident.post("/sv/booking/manage/rebook/", {"slot": second.pk}).status_code == 302
     appointment = Appointment.objects.get()
     assert appointment.slot == second and first in free_slots(centre)
     # Later, on another phone, with only the code:
     other = Client()
-    new_link = other.post(
-        "/sv/booking/",
-        {"shown": form_token(other, "/sv/booking/"), "code": code.lower().replace("-", " ")},
-    ).url
-    assert new_link.startswith("/sv/booking/") and new_link != link
-    assert resident.get(link).status_code == 404  # the old link no longer works
-    other.post(f"{new_link}cancel/")
+    assert enter_code(other, code.lower().replace("-", " ")).url == "/sv/booking/manage/"
+    # The private link still works after the code was used (and the code after the link).
+    third_phone = Client()
+    assert open_private_link(third_phone, link).url == "/sv/booking/manage/"
+    assert 'data-status="booked"' in third_phone.get("/sv/booking/manage/").content.decode()
+    other.post("/sv/booking/manage/cancel/")
     appointment.refresh_from_db()
     assert appointment.status == "cancelled_resident"
     assert not appointment.reminders.filter(status="pending").exists()
     assert second in free_slots(centre) and third in free_slots(centre)
+    again = third_phone.get("/sv/booking/manage/").content.decode()
+    assert 'data-status="cancelled_resident"' in again
+
+
+def test_the_code_never_travels_in_a_cookie_or_a_message(centre, resident):
+    answer = book(resident, centre, free_slots(centre)[0])
+    shown = resident.get(answer.url)
+    code = re.search(r"data-code>([A-Z0-9-]+)<", shown.content.decode()).group(1)
+    cookies = [c.value for r in (answer, shown) for c in r.cookies.values()]
+    cookies += [c.value for c in resident.cookies.values()]
+    assert "messages" not in resident.cookies
+    assert not [c for c in cookies if code in c or code.replace("-", "") in c]
+    assert code not in str(list(shown.context["messages"]))
+
+
+def test_a_device_without_the_link_or_code_cannot_manage(centre, resident):
+    book(resident, centre, free_slots(centre)[0])
+    stranger = Client()
+    assert stranger.get("/sv/booking/manage/").url == "/sv/booking/"
+    assert stranger.post("/sv/booking/manage/cancel/").url == "/sv/booking/"
+    assert Appointment.objects.get().status == "booked"
 
 
 def test_unknown_code_and_link(demo, resident):
-    page = resident.post(
-        "/sv/booking/", {"shown": form_token(resident, "/sv/booking/"), "code": "ABCD-EFGH"}
-    )
+    page = enter_code(resident, "ABCD-EFGH")
     assert page.status_code == 404 and 'id="id_code_error"' in page.content.decode()
-    assert resident.get("/sv/booking/not-a-token/").status_code == 404
+    assert resident.post("/sv/booking/", {"token": "not-a-token"}).status_code == 404
+    # Links of the old form (token in the path) are never looked up, only sent to the code.
+    assert resident.get("/sv/booking/not-a-token/").url == "/sv/booking/"
 
 
 def test_call_me_back_and_staff_mark_it(centre, resident):

@@ -51,13 +51,22 @@ def code_hash(code):
     return crypto.lookup_hash("code:" + normalise_code(code))
 
 
+def code_hashes(code):
+    """Hashes to look a typed code up by: as typed and with its halves swapped, since a code
+    like 2933-6VDE shows as 6VDE-2933 in right-to-left text and may be typed as seen."""
+    plain = normalise_code(code)
+    if len(plain) != 8:
+        return []
+    # Under every listed field key too: codes stay valid across a key rotation.
+    return [
+        digest
+        for variant in (plain, plain[4:] + plain[:4])
+        for digest in crypto.lookup_hashes("code:" + variant)
+    ]
+
+
 def token_hash(token):
     return crypto.lookup_hash("token:" + token)
-
-
-def code_hashes(code):
-    """The code's hash under every listed field key: codes stay valid across a key rotation."""
-    return crypto.lookup_hashes("code:" + normalise_code(code))
 
 
 # Publishing slots -------------------------------------------------------------------------
@@ -138,9 +147,13 @@ def do_book(
     interpreter_language="",
     topic="",
     staff_actor=None,
+    center=None,
 ):
-    """Book a slot. Returns (appointment, manage_token, code); raises BookingError/SlotTaken."""
+    """Book a slot (of `center`, when given). Returns (appointment, manage_token, code);
+    raises BookingError/SlotTaken."""
     slot = Slot.objects.select_related("center").filter(pk=slot_id).first()
+    if slot is not None and center is not None and slot.center_id != center.pk:
+        slot = None  # a time of another centre is not bookable from this one's page
     _check_slot(slot, mode, interpreter_language)
     token, code = secrets.token_urlsafe(24), new_code()
     try:
@@ -227,23 +240,14 @@ def appointment_for_token(token):
 
 
 def appointment_for_code(code):
-    if len(normalise_code(code)) != 8:
+    hashes = code_hashes(code)
+    if not hashes:
         return None
-    return (
-        Appointment.objects.select_related("slot", "center")
-        .filter(code_hash__in=code_hashes(code))
-        .first()
-    )
+    return Appointment.objects.select_related("slot", "center").filter(code_hash__in=hashes).first()
 
 
-def do_renew_manage_link(*, appointment):
-    """A new private link for a booking found by its code; the old link stops working."""
-    token = secrets.token_urlsafe(24)
-    with transaction.atomic():
-        appointment.manage_token_hash = token_hash(token)
-        appointment.save(update_fields=["manage_token_hash"])
-        audit.record(actor="resident", action="appointment.new_link", obj=appointment)
-    return token
+def appointment_for_manage(pk):
+    return Appointment.objects.select_related("slot", "center").filter(pk=pk).first()
 
 
 def do_cancel(*, appointment, by_centre=False, actor=None):
@@ -392,15 +396,13 @@ def do_ask_question(*, center, question, language, topic=""):
 
 
 def question_for_code(code):
-    if len(normalise_code(code)) != 8:
-        return None
-    return AnonymousQuestion.objects.filter(code_hash__in=code_hashes(code)).first()
+    hashes = code_hashes(code)
+    return AnonymousQuestion.objects.filter(code_hash__in=hashes).first() if hashes else None
 
 
 def callback_for_code(code):
-    if len(normalise_code(code)) != 8:
-        return None
-    return CallbackRequest.objects.filter(code_hash__in=code_hashes(code)).first()
+    hashes = code_hashes(code)
+    return CallbackRequest.objects.filter(code_hash__in=hashes).first() if hashes else None
 
 
 def do_answer_question(*, actor, question, answer):

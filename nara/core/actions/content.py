@@ -13,6 +13,9 @@ def do_submit_feedback(*, path, language, helpful, comment):
             path=path[:200], language=language[:8], helpful=helpful, comment=comment[:500]
         )
         audit.record(
-            actor=None, action="feedback.submit", obj=feedback, changes={"helpful": helpful}
+            actor=audit.RESIDENT,
+            action="feedback.submit",
+            obj=feedback,
+            changes={"helpful": helpful},
         )
     return feedback

@@ -30,6 +30,7 @@ from .casework import (
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
 from .content import ContentVersion, MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
+from .limits import RateCounter
 from .people import Person
 from .services import Service
 from .staff import (
@@ -66,6 +67,7 @@ __all__ = [
     "FollowUpTask",
     "Mode",
     "PurgeProtocol",
+    "RateCounter",
     "Reminder",
     "Slot",
     "CENTRE_ROLES",

@@ -21,6 +21,16 @@
     if (link) link.addEventListener("click", function (event) { event.preventDefault(); leave(); });
   }
 
+  // A private booking link carries its token in the fragment (#t=...), which never reaches a
+  // server or its logs; post it once to open the booking, and drop it from this history entry.
+  var privateLink = document.querySelector("[data-private-link-form]");
+  var fragment = /^#t=([A-Za-z0-9_-]{16,64})$/.exec(window.location.hash);
+  if (privateLink && fragment) {
+    if (window.history.replaceState) window.history.replaceState(null, "", window.location.pathname);
+    privateLink.token.value = fragment[1];
+    privateLink.submit();
+  }
+
   var locate = document.querySelector("[data-locate]");
   if (locate && "geolocation" in navigator) {
     locate.hidden = false;
