@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DJANGO_SETTINGS_MODULE := nara.settings
+# Everything run from here is development: the production start-up checks stay quiet.
+export NARA_DEV_MODE := 1
 
 .PHONY: demo test lint bench system-deps browser-deps messages clean
 
@@ -26,6 +28,8 @@ browser-deps: system-deps
 messages: $(VENV)/.installed system-deps
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
+# Reminder links point at the port the demo is served on.
+demo: export NARA_PUBLIC_URL := http://127.0.0.1:$(PORT)
 demo: messages
 	$(BIN)/python manage.py migrate -v0
 	$(BIN)/python manage.py createcachetable
@@ -34,8 +38,7 @@ demo: messages
 	@echo "Nära demo: http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/staff/)"
 	@echo "Reminders are written as files to var/messages/ by the background worker."
 	$(BIN)/python manage.py run_worker & worker=$$!; trap "kill $$worker" EXIT; \
-	$(BIN)/gunicorn nara.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - \
-		--access-logformat '%(t)s "%(m)s %(U)s" %(s)s'
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

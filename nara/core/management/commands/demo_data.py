@@ -1,6 +1,7 @@
 """Generate the fictional example municipality used by `make demo` and the browser tests."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from nara.core.demo import build_demo, delete_demo, demo_logins
@@ -13,10 +14,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument(
+            "--outside-dev-mode",
+            action="store_true",
+            help="Build the demo although this is not a development installation (it creates "
+            "accounts with published passwords: only on a throwaway database).",
+        )
+        parser.add_argument(
             "--reset", action="store_true", help="Delete the example municipality and rebuild it."
         )
 
-    def handle(self, *args, seed, reset, **options):
+    def handle(self, *args, seed, reset, outside_dev_mode, **options):
+        if not settings.DEV_MODE and not outside_dev_mode:
+            raise CommandError(
+                "Refusing to build the demo: this is not a development installation "
+                "(NARA_DEV_MODE or NARA_DEBUG), and the demo creates an administrator with a "
+                "published password. On a throwaway database, add --outside-dev-mode."
+            )
         existing = Municipality.objects.filter(is_example=True)
         if existing.exists() and not reset:
             self.stdout.write("The example municipality already exists (use --reset to rebuild).")
