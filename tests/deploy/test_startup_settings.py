@@ -133,3 +133,23 @@ def test_a_client_cannot_choose_its_address(demo):
             headers={"x-real-ip": f"198.51.100.{n}"},
         )
     assert PageFeedback.objects.count() == 2
+
+
+def test_demo_data_refuses_a_production_installation(tmp_path):
+    database = tmp_path / "production.sqlite3"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "demo_data"],
+        cwd=ROOT,
+        env=production_env(
+            NARA_ALLOWED_HOSTS="nara.example.se",
+            NARA_PUBLIC_URL="https://nara.example.se",
+            DATABASE_URL=f"sqlite:///{database}",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Refusing to build the demo" in result.stderr
+    assert "--outside-dev-mode" in result.stderr
+    assert not database.exists() or database.stat().st_size == 0
