@@ -37,6 +37,7 @@ demo: messages
 	$(BIN)/python manage.py demo_data
 	@echo "Nära demo: http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/staff/)"
 	@echo "Reminders are written as files to var/messages/ by the background worker."
+	@echo "Reminder links: $(NARA_PUBLIC_URL)/<language>/booking/"
 	$(BIN)/python manage.py run_worker & worker=$$!; trap "kill $$worker" EXIT; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 

@@ -19,3 +19,7 @@ def _default_headers_without_server(response):
 
 
 gunicorn.http.wsgi.Response.default_headers = _default_headers_without_server
+
+# Managed by systemd (signals), not by gunicornc: no control socket in the user's home, where
+# several instances on one machine would take each other's place.
+control_socket_disable = True

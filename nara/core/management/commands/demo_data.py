@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from nara.core.demo import build_demo, delete_demo, demo_logins
+from nara.core.demo import build_demo, delete_demo, demo_logins, demo_workplaces
 from nara.core.models import Municipality
 
 
@@ -20,10 +20,15 @@ class Command(BaseCommand):
             "accounts with published passwords: only on a throwaway database).",
         )
         parser.add_argument(
+            "--no-activity",
+            action="store_true",
+            help="Leave out the bookings, call-backs and questions around today.",
+        )
+        parser.add_argument(
             "--reset", action="store_true", help="Delete the example municipality and rebuild it."
         )
 
-    def handle(self, *args, seed, reset, outside_dev_mode, **options):
+    def handle(self, *args, seed, reset, outside_dev_mode, no_activity, **options):
         if not settings.DEV_MODE and not outside_dev_mode:
             raise CommandError(
                 "Refusing to build the demo: this is not a development installation "
@@ -36,11 +41,15 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 delete_demo()
-                summary = build_demo(seed=seed)
+                summary = build_demo(seed=seed, activity=not no_activity)
             self.stdout.write(self.style.SUCCESS(summary))
         self.stdout.write(
             "\nStaff logins for the demo (fictional accounts). Sign in at /staff/ with the "
             "password, then the six-digit code from an authenticator app set up with the key:"
         )
+        workplaces = demo_workplaces()
         for username, password, role, secret in demo_logins(seed):
-            self.stdout.write(f"  {role:<20} {username:<8} {password:<22} TOTP key {secret}")
+            self.stdout.write(
+                f"  {username:<6} {password:<22} TOTP key {secret}\n"
+                f"         {role} at {workplaces.get(username, '?')}"
+            )
