@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
 
 from nara.core.demo import build_demo, delete_demo, demo_logins, demo_workplaces
 from nara.core.models import Municipality
@@ -48,7 +49,9 @@ class Command(BaseCommand):
             "password, then the six-digit code from an authenticator app set up with the key:"
         )
         workplaces = demo_workplaces()
-        for username, password, role, secret in demo_logins(seed):
+        with translation.override("en"):  # role names in the language of this output
+            logins = [(u, p, str(role), secret) for u, p, role, secret in demo_logins(seed)]
+        for username, password, role, secret in logins:
             self.stdout.write(
                 f"  {username:<6} {password:<22} TOTP key {secret}\n"
                 f"         {role} at {workplaces.get(username, '?')}"
