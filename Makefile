@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DJANGO_SETTINGS_MODULE := nara.settings
+# Everything run from here is development: the production start-up checks stay quiet.
+export NARA_DEV_MODE := 1
 
 .PHONY: demo test lint bench system-deps browser-deps messages clean
 
 # The demo, tests and benchmarks run on the public development keys, on this machine only.
 # Production sets NARA_SECRET_KEY, NARA_FIELD_KEYS and NARA_AUDIT_KEY (docs/operations.md).
-demo test bench messages: export NARA_INSECURE_DEV_KEY = 1
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,8 @@ browser-deps: system-deps
 messages: $(VENV)/.installed system-deps
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0
 
+# Reminder links point at the port the demo is served on.
+demo: export NARA_PUBLIC_URL := http://127.0.0.1:$(PORT)
 demo: messages
 	$(BIN)/python manage.py migrate -v0
 	$(BIN)/python manage.py createcachetable
@@ -37,9 +40,9 @@ demo: messages
 	$(BIN)/python manage.py demo_data
 	@echo "Nära demo: http://127.0.0.1:$(PORT)/  (staff: http://127.0.0.1:$(PORT)/staff/)"
 	@echo "Reminders are written as files to var/messages/ by the background worker."
+	@echo "Reminder links: $(NARA_PUBLIC_URL)/<language>/booking/"
 	$(BIN)/python manage.py run_worker & worker=$$!; trap "kill $$worker" EXIT; \
-	$(BIN)/gunicorn nara.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - \
-		--logger-class nara.lib.access_log.Logger --access-logformat '%(t)s "%(m)s %(U)s" %(s)s'
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile -
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -93,7 +93,10 @@ def base_env(tmp, database_url, settings="nara.settings", **extra):
         DJANGO_SETTINGS_MODULE=settings,
         DATABASE_URL=database_url,
         NARA_DEBUG="0",  # production settings, whatever the caller's shell says
-        NARA_INSECURE_DEV_KEY="1",  # ... on the public development keys, on 127.0.0.1 only
+        NARA_DEV_MODE="1",  # the public development keys, on 127.0.0.1 only
+        NARA_ALLOWED_HOSTS="127.0.0.1,localhost",
+        NARA_PUBLIC_URL="http://127.0.0.1",
+        NARA_PUBLIC_URL_ALLOW_HTTP="1",  # loopback only, no TLS in a benchmark
         NARA_LOG_LEVEL="WARNING",
         PYTHONDONTWRITEBYTECODE="1",
         **extra,
@@ -119,7 +122,7 @@ def collectstatic(env, where):
 def load_demo_data(env):
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "createcachetable")
-    manage(env, "demo_data")
+    manage(env, "demo_data", "--outside-dev-mode")  # a throwaway benchmark database
 
 
 def django_script(env, script, *argv, what="script"):

@@ -28,22 +28,25 @@ def env_bool(name, default=False):
 
 DEBUG = env_bool("NARA_DEBUG", False)
 
-# Keys. Three separate secrets, none with a usable default: NARA_SECRET_KEY (sessions, signed
-# forms), NARA_FIELD_KEYS (encryption of personal fields and their look-up hashes; the first key
-# encrypts, every key decrypts, see manage.py rotate_keys) and NARA_AUDIT_KEY (the audit
-# chain). Only DEBUG or an explicit NARA_INSECURE_DEV_KEY=1 (make demo, the tests, the
-# benchmarks) may run on the public development key, and never for a public host name.
-DEV_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - public on purpose, dev mode only
-MIN_KEY_LENGTH = 32
-NARA_INSECURE_DEV_KEY = env_bool("NARA_INSECURE_DEV_KEY", False)
-if NARA_INSECURE_DEV_KEY and not DEBUG:
+# Development (the demo, tests, benchmarks: `make` and tests/settings.py set NARA_DEV_MODE=1)
+# runs on public development keys and relaxes the start-up checks below; anything else is
+# production. Development mode is refused for a public host name.
+DEV_MODE = DEBUG or env_bool("NARA_DEV_MODE", False)
+if DEV_MODE and not DEBUG:
     _hosts = env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
     if any(h and h not in ("127.0.0.1", "localhost", "::1", "testserver") for h in _hosts):
         raise ImproperlyConfigured(
-            "NARA_INSECURE_DEV_KEY=1 is for development on this machine only; it is refused "
+            "NARA_DEV_MODE=1 is for development on this machine only; it is refused "
             "with NARA_ALLOWED_HOSTS naming a public host."
         )
-NARA_DEV_KEYS = DEBUG or NARA_INSECURE_DEV_KEY
+
+# Keys. Three separate secrets, none with a usable default: NARA_SECRET_KEY (sessions, signed
+# forms), NARA_FIELD_KEYS (encryption of personal fields and their look-up hashes; the first key
+# encrypts, every key decrypts, see manage.py rotate_keys) and NARA_AUDIT_KEY (the audit
+# chain). Only development mode may run on the public development key.
+DEV_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - public on purpose, dev mode only
+MIN_KEY_LENGTH = 32
+NARA_DEV_KEYS = DEV_MODE
 
 
 def _key(name, fallback):
@@ -56,7 +59,7 @@ def _key(name, fallback):
         return fallback
     raise ImproperlyConfigured(
         f"Set {name} (or {name}_FILE): Nära refuses to start without it outside development "
-        "(NARA_DEBUG=1 or NARA_INSECURE_DEV_KEY=1). See docs/operations.md."
+        "(NARA_DEV_MODE=1). See docs/operations.md."
     )
 
 
@@ -67,8 +70,56 @@ NARA_AUDIT_KEY = _key("NARA_AUDIT_KEY", SECRET_KEY)
 NARA_AUDIT_ANCHOR_FILE = env("NARA_AUDIT_ANCHOR_FILE", "")
 NARA_AUDIT_ANCHOR_EVERY = max(1, int(env("NARA_AUDIT_ANCHOR_EVERY", "100")))
 
-ALLOWED_HOSTS = [h for h in env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in env("NARA_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+def _comma_list(value):
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+ALLOWED_HOSTS = _comma_list(env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEV_MODE else ""))
+CSRF_TRUSTED_ORIGINS = _comma_list(env("NARA_CSRF_TRUSTED_ORIGINS", ""))
+# The address residents reach Nära at; reminder links start with it.
+NARA_PUBLIC_URL = env("NARA_PUBLIC_URL", "http://127.0.0.1:8000" if DEV_MODE else "")
+NARA_PUBLIC_URL_ALLOW_HTTP = env_bool("NARA_PUBLIC_URL_ALLOW_HTTP", False)
+
+
+def production_settings_problems(*, public_url, allowed_hosts, allow_http):
+    """What is missing or unsafe for production, in words an operator can act on."""
+    problems = []
+    if not allowed_hosts:
+        problems.append("NARA_ALLOWED_HOSTS is not set (the host names Nära answers to).")
+    if not public_url:
+        problems.append(
+            "NARA_PUBLIC_URL is not set (e.g. https://nara.example.se; reminder links use it)."
+        )
+    elif not public_url.startswith("https://") and not allow_http:
+        problems.append(
+            f"NARA_PUBLIC_URL is {public_url!r}: it must start with https:// "
+            "(NARA_PUBLIC_URL_ALLOW_HTTP=1 permits http:// on a closed network)."
+        )
+    return problems
+
+
+if not DEV_MODE and (
+    _problems := production_settings_problems(
+        public_url=NARA_PUBLIC_URL,
+        allowed_hosts=ALLOWED_HOSTS,
+        allow_http=NARA_PUBLIC_URL_ALLOW_HTTP,
+    )
+):
+    raise ImproperlyConfigured(
+        "Production settings are incomplete (set NARA_DEV_MODE=1 for development):\n  "
+        + "\n  ".join(_problems)
+    )
+
+# Behind a reverse proxy that terminates TLS: secure cookies, HSTS, redirect to HTTPS, and
+# trust the proxy's X-Forwarded-Proto (the proxy must overwrite it on every request).
+NARA_BEHIND_HTTPS = env_bool("NARA_BEHIND_HTTPS", False)
+if NARA_BEHIND_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(env("NARA_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("NARA_HSTS_INCLUDE_SUBDOMAINS", False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -259,7 +310,7 @@ WHITENOISE_MAX_AGE = 3600
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("NARA_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("NARA_SECURE_COOKIES", NARA_BEHIND_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -294,7 +345,6 @@ NARA_SMS_URL = env("NARA_SMS_URL", "")
 NARA_SMS_USER = env("NARA_SMS_USER", "")
 NARA_SMS_PASSWORD = env("NARA_SMS_PASSWORD", "")
 NARA_SMS_SENDER = env("NARA_SMS_SENDER", "Info")
-NARA_PUBLIC_URL = env("NARA_PUBLIC_URL", "http://127.0.0.1:8000")
 EMAIL_USE_SSL = env_bool("NARA_SMTP_SSL", False)
 NARA_SMS_CONNECT_TIMEOUT = float(env("NARA_SMS_CONNECT_TIMEOUT", "5"))
 NARA_SMS_READ_TIMEOUT = float(env("NARA_SMS_READ_TIMEOUT", "15"))

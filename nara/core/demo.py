@@ -10,12 +10,24 @@ import hashlib
 import math
 import random
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from i18nfield.strings import LazyI18nString
 
 from nara.core.actions.areas import AreaMapping, do_import_areas, do_import_postcodes
-from nara.core.actions.booking import do_publish_slots
-from nara.core.actions.centers import do_create, do_set_catchment
+from nara.core.actions.booking import (
+    do_answer_question,
+    do_ask_question,
+    do_book,
+    do_cancel,
+    do_handle_callback,
+    do_mark,
+    do_publish_slots,
+    do_request_callback,
+)
+from nara.core.actions.centers import do_create, do_set_catchment, do_update
 from nara.core.actions.staff import do_create_staff_user
 from nara.core.content_defaults import DEFAULT_MYTHS
 from nara.core.demo_geo import CENTRE_E, CENTRE_N, district_polygons, point_wgs84, to_wgs84_geojson
@@ -35,14 +47,20 @@ from nara.core.models import (
 from nara.core.queries import local_now
 
 ACTOR = "demo_data"
-# username, password, role, where (index into the social centres, or None)
+# username, password, role, where: indexes into the social centres (0-2) and bases (3-6).
+# Every centre and base has at least one account, so whatever a visitor books can be seen.
+BASES = (3, 4, 5, 6)
 DEMO_STAFF = [
-    ("admin", "demo-admin-pass-2026", Role.ADMINISTRATOR, None),
-    ("maria", "demo-maria-pass-2026", Role.CENTRE_MANAGER, 0),
-    ("anna", "demo-anna-pass-2026", Role.SOCIAL_WORKER, 0),
-    ("omar", "demo-omar-pass-2026", Role.SOCIAL_WORKER, 1),
-    ("ahmed", "demo-ahmed-pass-2026", Role.ANALYST, None),
-    ("petra", "demo-petra-pass-2026", Role.PARTNER_USER, None),
+    ("admin", "demo-admin-pass-2026", Role.ADMINISTRATOR, ()),
+    ("maria", "demo-maria-pass-2026", Role.CENTRE_MANAGER, (0,)),
+    ("anna", "demo-anna-pass-2026", Role.SOCIAL_WORKER, (0,)),
+    ("leila", "demo-leila-pass-2026", Role.CENTRE_MANAGER, (1,)),
+    ("omar", "demo-omar-pass-2026", Role.SOCIAL_WORKER, (1,)),
+    ("sofia", "demo-sofia-pass-2026", Role.CENTRE_MANAGER, (2,)),
+    ("jonas", "demo-jonas-pass-2026", Role.SOCIAL_WORKER, (2,)),
+    ("bengt", "demo-bengt-pass-2026", Role.SOCIAL_WORKER, BASES),
+    ("ahmed", "demo-ahmed-pass-2026", Role.ANALYST, ()),
+    ("petra", "demo-petra-pass-2026", Role.PARTNER_USER, ()),
 ]
 # Feature property → indicator name.
 INDICATORS = {
@@ -70,7 +88,8 @@ def delete_demo():
     example.delete()
 
 
-def build_demo(*, seed):
+def build_demo(*, seed, activity=True):
+    """The example municipality; `activity` adds bookings, call-backs and questions."""
     rng = random.Random(seed)
     municipality = Municipality.objects.create(code="9999", name="Exempelstad", is_example=True)
     districts = district_polygons(seed)
@@ -96,14 +115,19 @@ def build_demo(*, seed):
     _staff(centres + bases, rng)
     for center in centres + bases:
         _schedules(center)
+        _languages_of_staff(center)
     for index, center in enumerate(centres):
         _availability(center, index)
     _myths()
-    _staff_accounts(municipality, centres, seed)
-    return (
+    _staff_accounts(municipality, centres + bases, seed)
+    summary = (
         f"Created the example municipality {municipality.name}: {len(areas)} areas, "
-        f"{len(centres)} social centres, {len(bases)} bases."
+        f"{len(centres)} social centres, {len(bases)} bases"
     )
+    if not activity:
+        return summary + "."
+    visits = sum(_activity(center, rng) for center in centres)
+    return summary + f", {visits} visits around today, call-backs and questions."
 
 
 def _need_scores(districts, hotspots, rng):
@@ -183,7 +207,7 @@ def _social_centres(municipality, areas, districts, needs, rng):
                 "co_location_name": co_name.format(name=name),
                 "phone": f"0470-{rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
                 "email": f"{_slug(name)}@exempelstad.example",
-                "languages": ["sv", "en", "ar", "so", "fa", "ti"][: 3 + len(centres)],
+                "languages": ["sv"],  # then the languages its staff speak (_languages_of_staff)
                 "accessibility": _i18n(
                     "Entré i markplan, hiss och tillgänglig toalett.",
                     "Step-free entrance, lift and accessible toilet.",
@@ -246,7 +270,7 @@ def _bases(municipality, areas, districts):
                 "co_location_name": f"Biblioteket {hub[0]}",
                 "phone": "0470-41 00 00",
                 "email": f"bas-{key}@exempelstad.example",
-                "languages": ["sv", "en", "ar"],
+                "languages": ["sv"],
             },
         )
         do_set_catchment(
@@ -358,8 +382,29 @@ SERVICES = [
 ]
 
 
+# Who each service is for, in the words of the committee decision.
+TARGET_GROUPS = {
+    "samtal": ("Föräldrar", "Parents"),
+    "foraldragrupp": ("Föräldrar till barn 3–12 år", "Parents of children aged 3–12"),
+    "skolnarvaro": (
+        "Barn och unga 6–18 år och deras föräldrar",
+        "Children and young people aged 6–18 and their parents",
+    ),
+    "budget": ("Vuxna och familjer", "Adults and families"),
+    "boende": ("Hyresgäster", "Tenants"),
+    "unga": ("Unga 12–25 år och deras familjer", "Young people aged 12–25 and their families"),
+    "vald": (
+        "Vuxna som utsätts för våld och barn som upplever det",
+        "Adults subjected to violence and children who witness it",
+    ),
+    "missbruk": ("Vuxna och deras anhöriga", "Adults and their relatives"),
+    "motesplats": ("Alla boende i området", "Everyone living in the area"),
+}
+
+
 def _services(municipality, centres, bases):
     for n, (slug, topic, sv, en, dsv, den, assessed, level) in enumerate(SERVICES):
+        group_sv, group_en = TARGET_GROUPS[slug]
         do_create(
             actor=ACTOR,
             model=Service,
@@ -369,9 +414,7 @@ def _services(municipality, centres, bases):
                 "topic": topic,
                 "name": _i18n(sv, en),
                 "description": _i18n(dsv, den),
-                "target_group": _i18n(
-                    "Barn, unga och föräldrar", "Children, young people, parents"
-                ),
+                "target_group": _i18n(group_sv, group_en),
                 "needs_assessed": assessed,
                 "decision_reference": f"SN 2025/{101 + n} § {40 + n}",
                 "decision_date": dt.date(2025, 3, 18),
@@ -401,6 +444,8 @@ STAFF_NAMES = [
     "Per",
     "Nour",
     "Elin",
+    "Mohamed",
+    "Ida",
 ]
 ROLES = [
     ("Socialsekreterare", "Social worker"),
@@ -426,6 +471,17 @@ def _staff(centers, rng):
                 },
                 m2m={"centers": [center]},
             )
+
+
+def _languages_of_staff(center):
+    """A centre offers exactly the languages its staff speak, in the site's language order."""
+    spoken = {code for member in center.staff.all() for code in member.languages}
+    order = [code for code, _name in settings.LANGUAGES]
+    do_update(
+        actor=ACTOR,
+        obj=center,
+        fields={"languages": [code for code in order if code in spoken]},
+    )
 
 
 def _schedules(center):
@@ -552,7 +608,19 @@ def demo_logins(seed=2026):
     return logins
 
 
-def _staff_accounts(municipality, centres, seed):
+def demo_workplaces():
+    """Username → where the demo account works ("the whole municipality" or the centres)."""
+    from nara.core.models import Membership
+
+    places = {username: [] for username, *_rest in DEMO_STAFF}
+    memberships = Membership.objects.filter(user__username__in=places)
+    for m in memberships.select_related("user", "center", "partner").order_by("center__pk"):
+        if m.center or m.partner:
+            places[m.user.username].append(str(m.center or m.partner))
+    return {user: ", ".join(names) or "the whole municipality" for user, names in places.items()}
+
+
+def _staff_accounts(municipality, places, seed):
     school = do_create(
         actor=ACTOR,
         model=Partner,
@@ -563,16 +631,135 @@ def _staff_accounts(municipality, centres, seed):
         },
     )
     for username, password, role, where in DEMO_STAFF:
-        centre = centres[where] if where is not None else None
         partner = school if role == Role.PARTNER_USER else None
+        roles = [(role, places[i], None) for i in where] or [(role, None, partner)]
         user = do_create_staff_user(
             actor=ACTOR,
             username=username,
             password=password,
             first_name=username.title(),
             last_name="Exempel",
-            roles=[(role, centre, partner)],
+            roles=roles,
         )
         TOTPDevice.objects.create(
             user=user, name="demo", confirmed=True, key=totp_key(seed, username)
         )
+
+
+# Activity around today: the calendar of a demo that starts today is not empty ---------------
+
+ALIASES = ["Sam", "Noor", "Liv", "Hamid", "Ebba", "Warsame", "Mina", "Kalle", "Rahel", "Leo"]
+TOPICS = ["parenting", "school-absence", "money", "housing", "loneliness", "relationships"]
+# Outcomes of past visits, in turn: mostly attended, some missed, one called off by the centre.
+OUTCOMES = ["attended", "attended", "no_show", "attended", "attended", "cancelled_centre"]
+CALLBACKS = [
+    ("Ebba", "morning", "money", "Ringde upp, bokade tid för budgetrådgivning."),
+    ("Hamid", "afternoon", "parenting", ""),
+]
+QUESTIONS = [
+    (
+        "Måste jag säga vad jag heter om jag kommer på öppet hus?",
+        "Nej. Du behöver inte säga ditt namn för ett första samtal.",
+    ),
+    ("Kan ni hjälpa mig med en hyresskuld innan jag får en vräkningsvarning?", ""),
+]
+# Fictional numbers: Swedish telecom regulator's series reserved for drama (070-1740605 on).
+DEMO_PHONE = "+4670174{:04d}"
+
+
+def _activity(center, rng):
+    """Three weeks of past visits and two weeks of bookings, call-backs and questions."""
+    from nara.core.models import Appointment
+
+    availability = center.availability.first()
+    visits = _past_visits(center, availability, rng)
+    # Three bookings in each of the coming two weeks, so both calendar weeks show some.
+    picked = []
+    for week in (0, 1):
+        free = center.slots.filter(
+            starts_at__gte=timezone.now() + dt.timedelta(days=7 * week),
+            starts_at__lt=timezone.now() + dt.timedelta(days=7 * week + 7),
+            appointments__isnull=True,
+        )
+        free = list(free)
+        picked += rng.sample(free, min(3, len(free)))
+    for n, slot in enumerate(picked):
+        alias = ALIASES[(n + center.pk) % len(ALIASES)]
+        appointment, _token, _code = do_book(
+            slot_id=slot.pk,
+            mode=slot.modes[n % len(slot.modes)],
+            alias=alias,
+            language=center.languages[n % len(center.languages)],
+            phone=DEMO_PHONE.format(605 + n) if n % 3 == 0 else "",
+            email=f"{alias.lower()}@example.org" if n % 3 == 1 else "",
+            topic=TOPICS[n % len(TOPICS)],
+        )
+        if n == 5:
+            do_cancel(appointment=appointment)
+        visits += appointment.status == Appointment.Status.BOOKED
+    for n, (alias, when, topic, note) in enumerate(CALLBACKS):
+        callback, _code = do_request_callback(
+            center=center,
+            alias=alias,
+            phone=DEMO_PHONE.format(640 + n),
+            language="sv",
+            when=when,
+            topic=topic,
+        )
+        if note:
+            do_handle_callback(actor=ACTOR, callback=callback, note=note)
+    for question, answer in QUESTIONS:
+        asked, _code = do_ask_question(center=center, question=question, language="sv")
+        if answer:
+            do_answer_question(actor=ACTOR, question=asked, answer=answer)
+    return visits
+
+
+def _past_visits(center, availability, rng):
+    """Visits of the last three weeks (and earlier today), marked as staff would have."""
+    from nara.core import audit
+    from nara.core.actions.booking import PERSONAL, code_hash, new_code, token_hash
+    from nara.core.models import Appointment, Slot
+
+    zone = timezone.get_current_timezone()
+    now = timezone.localtime()
+    count = 0
+    for days_ago in range(21, -1, -1):
+        day = now.date() - dt.timedelta(days=days_ago)
+        if day.weekday() > 3:
+            continue
+        for minutes in (0, 45, 90, 135):
+            starts = dt.datetime.combine(day, dt.time(9), tzinfo=zone)
+            starts += dt.timedelta(minutes=minutes)
+            if starts + dt.timedelta(minutes=45) > now or rng.random() > 0.3:
+                continue
+            with transaction.atomic():
+                slot = Slot.objects.create(
+                    center=center,
+                    staff_member=availability.staff_member,
+                    starts_at=starts,
+                    ends_at=starts + dt.timedelta(minutes=45),
+                    modes=availability.modes,
+                    interpreter_languages=availability.interpreter_languages,
+                )
+                appointment = Appointment.objects.create(
+                    slot=slot,
+                    center=center,
+                    mode=availability.modes[count % len(availability.modes)],
+                    topic=TOPICS[count % len(TOPICS)],
+                    alias=ALIASES[count % len(ALIASES)],
+                    language=center.languages[count % len(center.languages)],
+                    manage_token_hash=token_hash(new_code() + new_code()),
+                    code_hash=code_hash(new_code()),
+                )
+                audit.record(
+                    actor=ACTOR,
+                    action="appointment.book",
+                    obj=appointment,
+                    changes=audit.field_changes(
+                        {}, {"slot": slot.pk, "alias": appointment.alias}, personal=PERSONAL
+                    ),
+                )
+            do_mark(actor=ACTOR, appointment=appointment, status=OUTCOMES[count % len(OUTCOMES)])
+            count += 1
+    return count

@@ -273,7 +273,7 @@ def nara_site(django_db_setup, django_db_blocker):
         if not _on_test_database(connection):  # never build demo data in a real database
             pytest.fail(f"not a test database: {connection.settings_dict['NAME']}", False)
         cache.clear()  # the feedback form's per-address limit lives in the cache
-        call_command("demo_data", reset=True, stdout=io.StringIO())
+        call_command("demo_data", reset=True, no_activity=True, stdout=io.StringIO())
         server = _LiveServer()
         try:
             yield _collect_facts(server.url)

@@ -68,8 +68,8 @@ def test_production_refuses_a_short_key(tmp_path):
 
 
 def test_the_development_key_opt_in_is_refused_for_a_public_host(tmp_path):
-    result = start(tmp_path, NARA_INSECURE_DEV_KEY="1", NARA_ALLOWED_HOSTS="nara.example.se")
-    refused(result, "NARA_INSECURE_DEV_KEY=1 is for development on this machine only")
+    result = start(tmp_path, NARA_DEV_MODE="1", NARA_ALLOWED_HOSTS="nara.example.se")
+    refused(result, "NARA_DEV_MODE=1 is for development on this machine only")
 
 
 def test_production_starts_with_its_three_keys_given_as_files(tmp_path):
@@ -83,7 +83,7 @@ def test_production_starts_with_its_three_keys_given_as_files(tmp_path):
 
 
 def test_development_keys_only_on_explicit_opt_in(tmp_path):
-    result = start(tmp_path, NARA_INSECURE_DEV_KEY="1")
+    result = start(tmp_path, NARA_DEV_MODE="1")
     assert result.returncode == 0 and "started" in result.stdout, result.stderr
 
 
