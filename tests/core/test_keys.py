@@ -78,7 +78,11 @@ def test_production_starts_with_its_three_keys_given_as_files(tmp_path):
         path = tmp_path / name.lower()
         path.write_text(name.lower() + STRONG + "\n")
         files[f"{name}_FILE"] = str(path)
-    result = start(tmp_path, **files)
+    production = {
+        "NARA_ALLOWED_HOSTS": "nara.example.se",
+        "NARA_PUBLIC_URL": "https://nara.example.se",
+    }
+    result = start(tmp_path, **files, **production)
     assert result.returncode == 0 and "started" in result.stdout, result.stderr
 
 

@@ -21,6 +21,8 @@ PRINT_SETTINGS = (
     "'SECURE_REDIRECT_EXEMPT')}))"
 )
 
+PROXY = [ipaddress.ip_network("10.0.0.1")]
+
 
 def production_env(**overrides):
     """The environment of a production start: no development switch, real keys."""

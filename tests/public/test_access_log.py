@@ -1,4 +1,4 @@
-"""The access log, as `make demo` writes it, holds no bearer secret."""
+"""The access log, as gunicorn.conf.py (used by `make demo`) writes it, holds no bearer secret."""
 
 import os
 import socket
@@ -13,13 +13,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _makefile_log_options():
-    text = (ROOT / "Makefile").read_text()
-    logger = text.split("--logger-class ")[1].split()[0]
-    log_format = text.split("--access-logformat '")[1].split("'")[0]
-    return logger, log_format
-
-
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -28,13 +21,11 @@ def _free_port():
 
 @pytest.fixture
 def gunicorn_log(tmp_path):
-    logger, log_format = _makefile_log_options()
     port, log = _free_port(), tmp_path / "access.log"
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="nara.settings")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "nara.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--access-logfile", str(log), "--logger-class", logger,
-         "--access-logformat", log_format],
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--access-logfile", str(log)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
