@@ -53,15 +53,15 @@ class Area(models.Model):
         ]
         indexes = [models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"])]
 
+    def __str__(self):
+        return self.name
+
     def save(self, *args, **kwargs):
         self.search_name = fold(self.name)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "search_name"}
         super().save(*args, **kwargs)
-
-    def __str__(self):
-        return self.name
 
 
 class AreaIndicator(models.Model):
