@@ -1,0 +1,13 @@
+"""Template helpers for staff pages."""
+
+from django import template
+
+from nara.workspace.menu import menu_links
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def staff_menu(context):
+    """[(url, label)] of the menu links the signed-in user may open."""
+    return menu_links(context["request"].user)
