@@ -100,11 +100,11 @@ def test_log_review_names_a_centre(as_manager, centres):
     do_update(actor=user("maria"), obj=centres[0], fields={"phone": "010-123 45 67"})
     html = as_manager.get("/staff/audit/").content.decode()
     assert "centrum ändrad" in html or "center ändrad" in html
-    assert f"<td>{centres[0].name}</td>" in html
+    assert f">{centres[0].name}</td>" in html
     assert "center.update" not in html
 
 
 def test_languages_are_shown_by_name(as_manager):
     PageFeedback.objects.create(path="/ar/", language="ar", helpful=True)
     html = as_manager.get("/staff/feedback/").content.decode()
-    assert "<td>arabiska</td>" in html and "<td>ar</td>" not in html
+    assert ">arabiska</td>" in html and ">ar</td>" not in html
