@@ -431,7 +431,7 @@ def test_manager_reviews_the_log_and_verifies_the_trail(new_context, staff_facts
     page.locator("main form.filters").get_by_role("button", name=tr(STAFF_LANG, "Show")).click()
     page.wait_for_url(re.compile(r".*/staff/audit/\?.*actor=\d+"))
     rows = page.locator("main table tbody tr")
-    expect(rows.first).to_contain_text("calendar.view")
+    expect(rows.first).to_contain_text(tr(STAFF_LANG, "calendar viewed"))
     who = rows.locator("td:nth-child(2)").all_inner_texts()
     assert who and set(who) == {"maria"}, who
 
