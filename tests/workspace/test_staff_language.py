@@ -150,3 +150,16 @@ def test_the_catalogue_parser_reads_translations():
     catalogue = po_entries(SV_CATALOGUE)
     assert catalogue["Account created."] == "Kontot har skapats."
     assert re.search("[åäö]", "".join(catalogue.values()))
+
+
+def test_scenario_form_labels_sit_with_their_fields(as_analyst):
+    html = as_analyst.get("/staff/planning/scenarios/new/").content.decode()
+    form = html.split('class="scenario-form"')[1].split("</form>")[0]
+    groups = re.findall(
+        r'<div class="field">(.*?)</div>\s*(?=<div class="field">|</fieldset>)', form, re.S
+    )
+    assert len(groups) >= 15
+    for group in groups:
+        labels = re.findall(r'<label for="(id_\w+)"', group)
+        controls = re.findall(r'<(?:input|select)[^>]*\bid="(id_\w+)"', group)
+        assert labels[:1] == controls[:1] and len(set(labels)) == 1, group
