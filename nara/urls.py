@@ -18,3 +18,6 @@ urlpatterns += i18n_patterns(path("", include("nara.public.urls")), prefix_defau
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler403 = "nara.workspace.errors.permission_denied"
+handler404 = "nara.workspace.errors.page_not_found"

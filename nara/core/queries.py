@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from nara.lib import calendar
 from nara.lib.geometry import contains, distance_m
+from nara.lib.textfold import fold
 
 from .models import Area, CatchmentMembership, Center, PostcodeArea, ScheduleException
 
@@ -37,13 +38,14 @@ def area_for_postcode(postcode):
 
 
 def areas_matching(text, limit=20):
-    text = " ".join(text.split())
-    if not text:
+    """Areas by name or code; case and diacritics do not matter ("solgarden" finds Solgården)."""
+    folded = fold(text)
+    if not folded:
         return []
-    exact = list(Area.objects.filter(name__iexact=text)[:limit]) or list(
-        Area.objects.filter(code__iexact=text)[:limit]
+    exact = list(Area.objects.filter(search_name=folded)[:limit]) or list(
+        Area.objects.filter(code__iexact=" ".join(text.split()))[:limit]
     )
-    return exact or list(Area.objects.filter(name__icontains=text)[:limit])
+    return exact or list(Area.objects.filter(search_name__contains=folded)[:limit])
 
 
 def centers_serving(area, today=None):

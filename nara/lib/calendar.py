@@ -128,9 +128,7 @@ def expand(schedules, exceptions, start, days):
     for schedule in schedules:
         for date in rule_dates(schedule, start, end):
             plan[date].slots.append(
-                Slot(
-                    schedule.kind, schedule.opens_at, schedule.closes_at, str(schedule.title or "")
-                )
+                Slot(schedule.kind, schedule.opens_at, schedule.closes_at, schedule.title or "")
             )
     for exception in exceptions:
         day = plan.get(exception.date)
@@ -142,7 +140,7 @@ def expand(schedules, exceptions, start, days):
 
 
 def _apply_exception(day, exception):
-    day.exception_reason = str(exception.reason or "")
+    day.exception_reason = exception.reason or ""
     if exception.closed or not (exception.opens_at and exception.closes_at):
         day.slots, day.closed_by_exception = [], True
         return

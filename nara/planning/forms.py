@@ -1,8 +1,9 @@
 """Planning forms: need weights, scenario parameters, candidate import."""
 
 from django import forms
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy as _
+
+from nara.lib.indicators import indicator_label
 
 from . import plans, services
 from .models import Scenario
@@ -18,13 +19,13 @@ class WeightsMixin:
         self.indicator_names = list(names)
         for name, default in defaults.items():
             self.fields[f"w_{name}"] = forms.FloatField(
-                label=_("Weight of %s") % name,
+                label=_("Weight of %s") % indicator_label(name),
                 min_value=0,
                 initial=default.weight,
                 required=True,
             )
             self.fields[f"up_{name}"] = forms.BooleanField(
-                label=_("A higher value of %s means more need") % name,
+                label=_("A higher value of %s means more need") % indicator_label(name),
                 required=False,
                 initial=default.higher_means_more_need,
             )
@@ -59,74 +60,74 @@ class NeedForm(WeightsMixin, forms.Form):
 
 
 class ScenarioForm(WeightsMixin, forms.Form):
-    name = forms.CharField(label=_lazy("Scenario name"), max_length=120)
+    name = forms.CharField(label=_("Scenario name"), max_length=120)
     model = forms.ChoiceField(
-        label=_lazy("Model"),
+        label=_("Model"),
         choices=Scenario.Model.choices,
-        help_text=_lazy(
+        help_text=_(
             "Maximal covering: open k sites that reach as much need as possible within the "
             "coverage distance. p-median: open k sites with the shortest need-weighted distance. "
             "Capacitated catchments: k bases, every area assigned to one, each base within its "
             "capacity."
         ),
     )
-    k = forms.IntegerField(label=_lazy("Number of sites or bases (k)"), min_value=1, initial=3)
+    k = forms.IntegerField(label=_("Number of sites or bases (k)"), min_value=1, initial=3)
     coverage_distance = forms.FloatField(
-        label=_lazy("Coverage distance"),
+        label=_("Coverage distance"),
         min_value=0,
         initial=services.DEFAULT_COVERAGE_DISTANCE,
-        help_text=_lazy(
+        help_text=_(
             "Metres in a straight line (or the unit of the travel-time file). Used by maximal "
             "covering, and by every model for the coverage share."
         ),
     )
     capacity = forms.FloatField(
-        label=_lazy("Capacity per base"),
+        label=_("Capacity per base"),
         min_value=0,
         required=False,
-        help_text=_lazy("Capacitated catchments only: residents, or staff posts, per base."),
+        help_text=_("Capacitated catchments only: residents, or staff posts, per base."),
     )
     capacity_on = forms.ChoiceField(
-        label=_lazy("Capacity counts"),
-        choices=[("population", _lazy("residents")), ("staff", _lazy("staff posts"))],
+        label=_("Capacity counts"),
+        choices=[("population", _("residents")), ("staff", _("staff posts"))],
         initial="population",
     )
     contiguous = forms.BooleanField(
-        label=_lazy("Each catchment must be contiguous (areas whose borders touch)"),
+        label=_("Each catchment must be contiguous (areas whose borders touch)"),
         required=False,
     )
     include_centres = forms.BooleanField(
-        label=_lazy("Existing centres and bases are candidates"), required=False, initial=True
+        label=_("Existing centres and bases are candidates"), required=False, initial=True
     )
     include_sites = forms.BooleanField(
-        label=_lazy("Imported candidate sites are candidates"), required=False, initial=True
+        label=_("Imported candidate sites are candidates"), required=False, initial=True
     )
     include_areas = forms.BooleanField(
-        label=_lazy("The point of every area is a candidate"), required=False, initial=True
+        label=_("The point of every area is a candidate"), required=False, initial=True
     )
-    fixed = forms.MultipleChoiceField(label=_lazy("Keep open (fixed)"), required=False)
-    excluded = forms.MultipleChoiceField(label=_lazy("Exclude"), required=False)
+    fixed = forms.MultipleChoiceField(label=_("Keep open (fixed)"), required=False)
+    excluded = forms.MultipleChoiceField(label=_("Exclude"), required=False)
     travel_matrix = forms.FileField(
-        label=_lazy("Travel-time matrix (optional CSV)"),
+        label=_("Travel-time matrix (optional CSV)"),
         required=False,
-        help_text=_lazy(
+        help_text=_(
             "Columns origin,destination,value: area code, candidate id (as listed under "
             "candidate sites), minutes or metres. Without a file, straight-line metres are used."
         ),
     )
     staff_posts = forms.IntegerField(
-        label=_lazy("Staff posts in total"), min_value=0, initial=6, required=False
+        label=_("Staff posts in total"), min_value=0, initial=6, required=False
     )
     min_posts = forms.IntegerField(
-        label=_lazy("Minimum posts per centre"), min_value=0, initial=1, required=False
+        label=_("Minimum posts per centre"), min_value=0, initial=1, required=False
     )
     cost_per_post = forms.FloatField(
-        label=_lazy("Cost per post and year (SEK)"),
+        label=_("Cost per post and year (SEK)"),
         min_value=0,
         initial=services.DEFAULT_COST_PER_POST,
     )
     cost_per_site = forms.FloatField(
-        label=_lazy("Cost per site and year (SEK)"),
+        label=_("Cost per site and year (SEK)"),
         min_value=0,
         initial=services.DEFAULT_COST_PER_SITE,
     )
@@ -187,14 +188,14 @@ class ScenarioForm(WeightsMixin, forms.Form):
 
 class CandidateImportForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("File with candidate sites"),
-        help_text=_lazy(
+        label=_("File with candidate sites"),
+        help_text=_(
             "CSV with the columns name,lon,lat and optionally kind (WGS84 degrees), or GeoJSON "
             "points with a name property (WGS84, or EPSG:3006 declared in the crs member)."
         ),
     )
     replace = forms.BooleanField(
-        label=_lazy("Replace the sites imported before"), required=False, initial=False
+        label=_("Replace the sites imported before"), required=False, initial=False
     )
 
     def clean_file(self):

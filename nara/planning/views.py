@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nara.core.models import Area
+from nara.lib.indicators import indicator_label
 from nara.workspace.decorators import staff_view
 
 from . import access, exports, maps, plans, services
@@ -54,7 +55,7 @@ def need(request):
         else:
             status = 400
     context["form"] = form
-    context["formula_defaults"] = sorted(services.LOWER_MEANS_MORE_NEED)
+    context["formula_defaults"] = sorted(map(indicator_label, services.LOWER_MEANS_MORE_NEED))
     context["need_strength"] = services.NEED_STRENGTH
     if status == 200 and names:
         try:

@@ -7,7 +7,10 @@ from i18nfield.forms import I18nModelForm
 
 from nara.core.models import Area, Center, Schedule, ScheduleException, Service, StaffMember
 from nara.lib import calendar
+from nara.lib.dates import WEEKDAY_NAMES
 from nara.lib.languages import SPOKEN_LANGUAGES
+
+from .words import split_byday
 
 LOCALES = [code for code, _name in settings.LANGUAGES]
 LANGUAGE_CHOICES = list(SPOKEN_LANGUAGES.items())
@@ -80,7 +83,42 @@ class CatchmentForm(forms.Form):
         self.fields["areas"].queryset = Area.objects.filter(municipality=center.municipality)
 
 
+WEEKDAY_CHOICES = list(zip(calendar.WEEKDAYS, WEEKDAY_NAMES, strict=True))
+WEEK_OF_MONTH_CHOICES = [
+    ("", _("every week")),
+    ("1", _("the first")),
+    ("2", _("the second")),
+    ("3", _("the third")),
+    ("4", _("the fourth")),
+    ("-1", _("the last")),
+]
+
+
+class WeekdaysField(forms.MultipleChoiceField):
+    """Ticked weekdays; also takes "mo,we" as typed before there were checkboxes."""
+
+    def to_python(self, value):
+        values = super().to_python(value)
+        return [code.strip().upper() for item in values for code in item.split(",") if code.strip()]
+
+
 class ScheduleForm(LocalisedForm):
+    """Weekdays are ticked and the week of the month chosen; stored as iCal BYDAY ("1MO,1WE")."""
+
+    byday = WeekdaysField(
+        label=_("weekdays"),
+        choices=WEEKDAY_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Use weekdays like MO,WE,FR or 1TU.")},
+    )
+    week_of_month = forms.ChoiceField(
+        label=_("Which week of the month (monthly rules only)"),
+        choices=WEEK_OF_MONTH_CHOICES,
+        required=False,
+    )
+    field_order = ["kind", "title", "freq", "interval", "byday", "week_of_month"]
+
     class Meta:
         model = Schedule
         fields = [
@@ -96,6 +134,8 @@ class ScheduleForm(LocalisedForm):
             "valid_to",
             "notes",
         ]
+        labels = {"interval": _("Every how many weeks or months")}
+        help_texts = {"bymonthday": _("Instead of weekdays: days of the month, e.g. 1,15.")}
         widgets = {
             "opens_at": forms.TimeInput(attrs={"type": "time"}),
             "closes_at": forms.TimeInput(attrs={"type": "time"}),
@@ -103,8 +143,17 @@ class ScheduleForm(LocalisedForm):
             "valid_to": forms.DateInput(attrs={"type": "date"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.byday:
+            days, ordinal = split_byday(self.instance.byday)
+            self.initial["byday"], self.initial["week_of_month"] = days, ordinal
+
     def clean_byday(self):
-        value = self.cleaned_data["byday"].upper().replace(" ", "")
+        ordinal = self.data.get(self.add_prefix("week_of_month"), "")
+        if ordinal not in dict(WEEK_OF_MONTH_CHOICES):
+            ordinal = ""
+        value = ",".join(f"{ordinal}{day}" for day in self.cleaned_data["byday"])
         try:
             calendar.parse_byday(value)
         except calendar.ScheduleRuleError:
@@ -129,6 +178,8 @@ class ScheduleForm(LocalisedForm):
             self.add_error("valid_to", _("The end date must be after the start date."))
         if data.get("freq") == "WEEKLY" and not data.get("byday"):
             self.add_error("byday", _("Choose at least one weekday."))
+        if data.get("freq") == "WEEKLY" and data.get("week_of_month"):
+            self.add_error("week_of_month", _("A week of the month only goes with monthly rules."))
         return data
 
 

@@ -3,7 +3,7 @@ areas. Objects come from the access helpers; changes go through audited actions.
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from nara.core import access
@@ -162,10 +162,10 @@ def _centre_child_views(model, form_class, label):
 
 
 schedule_create, schedule_edit, schedule_delete = _centre_child_views(
-    Schedule, forms.ScheduleForm, "Opening hours and drop-in"
+    Schedule, forms.ScheduleForm, _("Opening hours and drop-in")
 )
 exception_create, exception_edit, exception_delete = _centre_child_views(
-    ScheduleException, forms.ExceptionForm, "Exception"
+    ScheduleException, forms.ExceptionForm, _("Exception to the opening hours")
 )
 
 

@@ -30,6 +30,7 @@ from nara.core.actions.staff import (
 from nara.core.audit import verify_chain
 from nara.core.models import AuditEvent, Center, EmergencyAccess, Role
 
+from . import words
 from .decorators import staff_view
 from .people_views import PersonnummerField
 
@@ -154,8 +155,15 @@ def _log_page(request, form, stored, token, status=200):
         events = _sample(events, seed=f"{request.user.pk}:{timezone.now():%Y-%m}")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     names = dict(get_user_model().objects.values_list("id", "username"))
+    objects = words.object_labels(page)
     rows = [
-        (e, names.get(e.actor_id, e.actor_label), [FLAG_LABELS.get(f, f) for f in e.flags])
+        {
+            "event": e,
+            "who": names.get(e.actor_id, e.actor_label),
+            "what": words.action_label(e.action),
+            "object": objects.get((e.object_type, e.object_id), ""),
+            "flags": [FLAG_LABELS.get(f, f) for f in e.flags],
+        }
         for e in page
     ]
     grants = access.reviewable_grants(request.user).filter(reviewed_at__isnull=True)

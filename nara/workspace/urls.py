@@ -36,6 +36,7 @@ urlpatterns = [
     path("areas/", admin.area_list, name="areas"),
     path("areas/<int:pk>/", admin.area_edit, name="area"),
     path("feedback/", views.feedback_list, name="feedback"),
+    path("translations/", views.missing_translations, name="missing-translations"),
     path("content/myths/", views.myth_list, name="myths"),
     path("content/myths/new/", views.myth_edit, name="myth-new"),
     path("content/myths/<int:pk>/", views.myth_edit, name="myth-edit"),

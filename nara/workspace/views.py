@@ -8,6 +8,7 @@ from nara.core import access
 from nara.core.actions.centers import do_create, do_update
 from nara.core.models import MythFact, PageFeedback, Role
 
+from . import translations
 from .admin_forms import LOCALES
 from .decorators import staff_view
 from .forms import MythFactForm
@@ -29,6 +30,17 @@ def index(request):
 def feedback_list(request):
     answers = PageFeedback.objects.all()[:200]
     return render(request, "workspace/feedback.html", {"answers": answers})
+
+
+@staff_view(Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
+def missing_translations(request):
+    """Public texts of the user's centres that residents read in Swedish for want of a
+    translation."""
+    context = {
+        "centres": translations.missing_by_centre(request.user),
+        "languages": translations.TARGET_LANGUAGES,
+    }
+    return render(request, "workspace/missing_translations.html", context)
 
 
 @staff_view(Role.ADMINISTRATOR)

@@ -131,3 +131,29 @@ def test_each_area_gets_its_own_answer(demo, resident):
         assert f"/sv/centres/{membership.center.slug}/" in html
         others = [slug for slug in by_centre if slug != membership.center.slug]
         assert not any(f"/sv/centres/{slug}/" in html for slug in others)
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [("solgarden", "Solgården"), ("SOLGÅRDEN", "Solgården"), ("Malangen", "Malången")],
+)
+def test_find_by_name_without_diacritics_or_in_capitals(demo, resident, typed, found):
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [0, 1], [1, 1], [1, 0], [0, 0]]]}
+    for code, name in (("T1", "Solgården"), ("T2", "Malången"), ("T3", "Solhem")):
+        Area.objects.create(
+            municipality=demo,
+            code=code,
+            name=name,
+            geometry=square,
+            min_lon=0,
+            min_lat=0,
+            max_lon=1,
+            max_lat=1,
+            centroid_lon=0.5,
+            centroid_lat=0.5,
+        )
+    page = resident.get("/sv/find/", {"q": typed})
+    html = page.content.decode()
+    assert page.status_code == 200, html
+    assert found in html
+    assert "Solhem" not in html

@@ -56,6 +56,7 @@ EXPECTED = {
     "workspace:areas": {"admin", "analyst"},
     "workspace:area": ADMIN,
     "workspace:feedback": MANAGERS,
+    "workspace:missing-translations": MANAGERS,
     "workspace:myths": ADMIN,
     "workspace:myth-new": ADMIN,
     "workspace:myth-edit": ADMIN,

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nara.lib.textfold import fold
+
 
 class Municipality(models.Model):
     code = models.CharField(_("municipality code"), max_length=4, unique=True)
@@ -26,6 +28,8 @@ class Area(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="areas")
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=120)
+    # The name folded by nara.lib.text.fold, so search ignores case and å/ä/ö on every database.
+    search_name = models.CharField(max_length=120, blank=True, editable=False, db_index=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DESO)
     parent_code = models.CharField(_("parent area code"), max_length=32, blank=True)
     # GeoJSON geometry (Polygon or MultiPolygon) in WGS84 longitude/latitude.
@@ -51,6 +55,13 @@ class Area(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
 
 class AreaIndicator(models.Model):

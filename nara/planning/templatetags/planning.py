@@ -3,7 +3,11 @@
 import re
 
 from django import template
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
+
+from nara.lib.indicators import indicator_label
+
+CANDIDATE_KINDS = {"area": _("area point"), "centre": _("existing centre"), "base": _("base")}
 
 register = template.Library()
 
@@ -59,3 +63,15 @@ def sek(value):
 @register.filter
 def get(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.filter
+def indicator(name):
+    """An indicator's label in the user's language."""
+    return indicator_label(name)
+
+
+@register.filter
+def candidate_kind(kind):
+    """Where a candidate comes from, in words; an imported kind is shown as it was imported."""
+    return str(CANDIDATE_KINDS.get(kind, kind))

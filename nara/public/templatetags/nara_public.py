@@ -1,6 +1,9 @@
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
+from django.utils.translation import get_language, get_language_bidi, get_language_info
 from django.utils.translation import gettext as _
+from i18nfield.strings import LazyI18nString
 
 from nara.lib.dates import weekday_name
 from nara.lib.languages import language_names
@@ -47,3 +50,32 @@ def open_status(status):
         }
         return format_html('<p class="status closed">{}</p>', text)
     return format_html('<p class="status closed">{}</p>', _("Closed now."))
+
+
+def _source_language(data, wanted, text):
+    """The language whose text LazyI18nString.localize() returned for `wanted`."""
+    if data.get(wanted):
+        return wanted
+    if data.get(settings.LANGUAGE_CODE) == text:
+        return settings.LANGUAGE_CODE
+    return next((code for code, value in data.items() if value == text), settings.LANGUAGE_CODE)
+
+
+@register.filter
+def in_language(value):
+    """An i18n field in the page's language; a fallback is marked with the language it is in.
+
+    Screen readers pronounce it right and bidi keeps Swedish text left-to-right on an
+    Arabic page.
+    """
+    if not isinstance(value, LazyI18nString) or not isinstance(value.data, dict):
+        return value or ""
+    wanted = get_language() or settings.LANGUAGE_CODE
+    text = value.localize(wanted)
+    source = _source_language(value.data, wanted, text)
+    if not text or source == wanted:
+        return text
+    direction = "rtl" if get_language_info(source)["bidi"] else "ltr"
+    if direction == ("rtl" if get_language_bidi() else "ltr"):
+        return format_html('<span lang="{}">{}</span>', source, text)
+    return format_html('<bdi lang="{}" dir="{}">{}</bdi>', source, direction, text)

@@ -1,0 +1,182 @@
+"""People words for codes on staff pages: schedules, audit actions and objects, languages."""
+
+from django.apps import apps
+from django.utils.text import get_text_list
+from django.utils.translation import gettext_lazy as _
+
+from nara.lib import calendar
+from nara.lib.languages import SPOKEN_LANGUAGES
+
+WEEKDAY_CODES = list(calendar.WEEKDAYS)  # MO … SU
+WEEKDAYS_PLURAL = dict(
+    zip(
+        WEEKDAY_CODES,
+        [
+            _("Mondays"),
+            _("Tuesdays"),
+            _("Wednesdays"),
+            _("Thursdays"),
+            _("Fridays"),
+            _("Saturdays"),
+            _("Sundays"),
+        ],
+        strict=True,
+    )
+)
+ORDINALS = {
+    "1": _("the first"),
+    "2": _("the second"),
+    "3": _("the third"),
+    "4": _("the fourth"),
+    "5": _("the fifth"),
+    "-1": _("the last"),
+}
+
+
+def split_byday(byday):
+    """ "1MO,1WE" → (["MO", "WE"], "1"); "MO,WE" → (["MO", "WE"], "")."""
+    tokens = [t.strip().upper() for t in (byday or "").split(",") if t.strip()]
+    days = [t[-2:] for t in tokens]
+    ordinals = {t[:-2] for t in tokens}
+    return days, (ordinals.pop() if len(ordinals) == 1 else "")
+
+
+def _days_words(schedule):
+    days, ordinal = split_byday(schedule.byday)
+    if not days and schedule.bymonthday:
+        numbers = [n.strip() for n in schedule.bymonthday.split(",") if n.strip()]
+        return _("day %(days)s of the month") % {"days": get_text_list(numbers, _("and"))}
+    names = [str(WEEKDAYS_PLURAL.get(day, day)) for day in days]
+    if not names:
+        return str(_("every day"))
+    words = get_text_list(names, _("and"))
+    if ordinal in ORDINALS:
+        return _("%(which)s %(days)s of the month") % {"which": ORDINALS[ordinal], "days": words}
+    return words
+
+
+def describe_days(schedule):
+    """When a schedule recurs, e.g. "Mondays and Wednesdays" or "every other week: Fridays"."""
+    words = _days_words(schedule)
+    interval = schedule.interval or 1
+    if interval == 1:
+        return str(words)
+    if schedule.freq == "MONTHLY":
+        every = _("every %(n)s months") % {"n": interval}
+    elif interval == 2:
+        every = _("every other week")
+    else:
+        every = _("every %(n)s weeks") % {"n": interval}
+    return f"{words}, {every}"
+
+
+def describe_rule(schedule):
+    """A schedule in words with its times: "Mondays and Wednesdays 09:00–12:00"."""
+    days = describe_days(schedule)
+    return f"{days[:1].upper()}{days[1:]} {schedule.opens_at:%H:%M}–{schedule.closes_at:%H:%M}"
+
+
+def language_name(code):
+    return str(SPOKEN_LANGUAGES.get(code, code)) if code else ""
+
+
+ACTION_LABELS = {
+    "append": _("journal entry added"),
+    "appointment.book": _("visit booked"),
+    "appointment.new_link": _("new booking link sent"),
+    "appointment.rebook": _("visit rebooked"),
+    "appointment.rebook_nudge": _("reminder to rebook sent"),
+    "appointment.status": _("visit marked"),
+    "areas.import": _("areas imported"),
+    "calendar.view": _("calendar viewed"),
+    "callback.handle": _("call-back handled"),
+    "callback.request": _("call-back requested"),
+    "callback.view": _("call-back viewed"),
+    "candidate_sites.import": _("candidate sites imported"),
+    "center.catchment": _("catchment changed"),
+    "emergency_access.grant": _("emergency access granted"),
+    "emergency_access.review": _("emergency access reviewed"),
+    "feedback.submit": _("page feedback given"),
+    "municipality.create": _("municipality created"),
+    "person.create": _("person registered"),
+    "person.view": _("person viewed"),
+    "postcodes.import": _("postcodes imported"),
+    "purge.run": _("retention purge run"),
+    "question.answer": _("question answered"),
+    "question.ask": _("question asked"),
+    "reminder.cancelled": _("reminder cancelled"),
+    "reminder.failed": _("reminder failed"),
+    "reminder.retry": _("reminder retried"),
+    "reminder.sent": _("reminder sent"),
+    "scenario.create": _("planning scenario created"),
+    "scenario.delete": _("planning scenario deleted"),
+    "slots.publish": _("bookable times published"),
+    "task.done": _("task done"),
+    "user.create": _("staff account created"),
+    "user.roles": _("roles changed"),
+    "user.sign_in": _("signed in"),
+    "user.sign_out_everywhere": _("signed out on all devices"),
+}
+GENERIC_VERBS = {
+    "create": _("%(object)s created"),
+    "update": _("%(object)s changed"),
+    "delete": _("%(object)s removed"),
+}
+# Nouns for objects whose model has no translated verbose name.
+NOUNS = {
+    "Appointment": _("booked visit"),
+    "Slot": _("bookable time"),
+    "Reminder": _("reminder"),
+    "CallbackRequest": _("call-back request"),
+    "AnonymousQuestion": _("anonymous question"),
+    "FollowUpTask": _("follow-up task"),
+    "PurgeProtocol": _("purge protocol"),
+    "PageFeedback": _("page feedback"),
+    "EmergencyAccess": _("emergency access"),
+    "User": _("staff account"),
+    "CatchmentMembership": _("catchment"),
+    "StaffProfile": _("staff profile"),
+}
+# Objects shown by name in the log: names that are public or staff data, never a resident's.
+NAMED_OBJECTS = {"Center", "Service", "Area", "Municipality", "Partner", "Scenario", "User"}
+
+
+def _model(class_name):
+    lowered = class_name.lower()
+    return next((m for m in apps.get_models() if m.__name__.lower() == lowered), None)
+
+
+def _noun(class_name, model):
+    if class_name in NOUNS:
+        return str(NOUNS[class_name])
+    return str(model._meta.verbose_name) if model is not None else class_name
+
+
+def action_label(code):
+    """An audit action code ("person.view") as words ("person viewed")."""
+    if code in ACTION_LABELS:
+        return str(ACTION_LABELS[code])
+    kind, _dot, verb = code.partition(".")
+    model = _model(kind)
+    if model is not None and verb in GENERIC_VERBS:
+        return str(GENERIC_VERBS[verb] % {"object": _noun(model.__name__, model)})
+    return code
+
+
+def object_labels(events):
+    """{(object_type, object_id): words} for audit events: a name where that is safe."""
+    wanted = {}
+    for event in events:
+        if event.object_type:
+            wanted.setdefault(event.object_type, set()).add(event.object_id)
+    labels = {}
+    for class_name, ids in wanted.items():
+        model = _model(class_name)
+        noun = _noun(class_name, model)
+        named = {}
+        if model is not None and class_name in NAMED_OBJECTS:
+            pks = [i for i in ids if i.isdigit()]
+            named = {str(o.pk): str(o) for o in model.objects.filter(pk__in=pks)}
+        for object_id in ids:
+            labels[(class_name, object_id)] = named.get(object_id) or f"{noun} {object_id}"
+    return labels

@@ -1,0 +1,116 @@
+"""Every staff page fits a 360-px phone: social workers and managers use phones in the field.
+
+A manager, the administrator and the analyst open every staff GET page they may open (the
+pages of the authorization matrix) in a 360-px wide browser; no page may be wider than the
+screen. One browser, one context per person.
+"""
+
+import pytest
+
+from tests.workspace.test_authorization_matrix import EXPECTED, all_urls
+
+from .support import db_call
+from .test_staff_flows import signed_in_state
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+PERSONAS = {"manager": "maria", "admin": "admin", "analyst": "ahmed"}
+# Objects the URLs need, by the last part of the URL name (the rest take the manager's centre).
+OBJECT_FOR = {
+    "schedule": "schedule",
+    "exception": "exception",
+    "directory": "directory",
+    "service": "service",
+    "area": "area",
+    "myth-edit": "myth",
+    "user": "user",
+    "question": "question",
+    "callback": "callback",
+    "planning-scenario": "scenario",
+    "planning-scenario-print": "scenario",
+}
+NOT_PAGES = ("delete", "export", "status", "nudge", "done", "review")
+
+
+def _objects():
+    """Primary keys of objects of the manager's centre (and a planning scenario)."""
+    from django.contrib.auth import get_user_model
+
+    from nara.core.models import Area, Membership, MythFact, Service
+    from nara.planning.demo import create_example_scenario
+    from nara.planning.models import Scenario
+
+    centre = Membership.objects.get(user__username="maria", role="centre_manager").center
+    scenario = Scenario.objects.first() or create_example_scenario(
+        actor="test", municipality=centre.municipality
+    )
+    first = lambda queryset: queryset.values_list("pk", flat=True).first()  # noqa: E731
+    return {
+        "centre": centre.pk,
+        "schedule": first(centre.schedules.all()),
+        "exception": first(centre.exceptions.all()),
+        "directory": first(centre.staff.all()),
+        "service": first(Service.objects.all()),
+        "area": first(Area.objects.all()),
+        "myth": first(MythFact.objects.all()),
+        "user": first(get_user_model().objects.filter(username="anna")),
+        "question": first(centre.questions.all()) if hasattr(centre, "questions") else None,
+        "callback": None,
+        "scenario": scenario.pk,
+    }
+
+
+def staff_get_pages(persona, objects):
+    for name, route in all_urls():
+        short = name.split(":")[-1]
+        if persona not in EXPECTED.get(name, ()) or any(word in short for word in NOT_PAGES):
+            continue
+        pk = objects.get(OBJECT_FOR.get(short, "centre"))
+        if "<int:pk>" in route and pk is None:
+            continue
+        url = "/" + route.replace("<int:pk>", str(pk))
+        yield url
+        if short == "calendar":
+            yield url + "?view=week"
+
+
+# The outermost elements that stick out to the right, to say what to fix.
+WIDEST = """(() => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const right = el.getBoundingClientRect().right;
+    if (right > 361 && !(el.parentElement.getBoundingClientRect().right > 361)) {
+      const text = (el.textContent || "").replace(/\\s+/g, " ").slice(0, 40);
+      out.push(`${el.tagName}.${el.className} ${Math.round(right)} ${text}`);
+    }
+  }
+  return out.slice(0, 6).join(" | ");
+})()"""
+
+
+def overflow(page):
+    return page.evaluate("document.documentElement.scrollWidth") - PHONE["width"]
+
+
+def test_every_staff_page_fits_a_360_px_phone(browser, nara_site):
+    objects = db_call(_objects)
+    problems = []
+    for persona, username in PERSONAS.items():
+        state = signed_in_state(browser, nara_site, username)
+        context = browser.new_context(
+            base_url=nara_site.url, locale="sv-SE", viewport=PHONE, storage_state=state
+        )
+        try:
+            page = context.new_page()
+            for url in staff_get_pages(persona, objects):
+                response = page.goto(url)
+                if response.status != 200 or "text/html" not in response.headers["content-type"]:
+                    continue
+                extra = overflow(page)
+                if extra > 0:
+                    widest = page.evaluate(WIDEST)
+                    problems.append(f"{url} as {persona}: {extra} px too wide ({widest})")
+        finally:
+            context.close()
+    assert problems == [], "\n".join(problems)
