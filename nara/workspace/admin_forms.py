@@ -48,7 +48,6 @@ class CenterForm(LocalisedForm):
             "languages",
             "accessibility",
             "directions",
-            "is_published",
         ]
 
     def clean(self):
