@@ -314,7 +314,7 @@ def appointment(db, settings):
 def texts_for(appointment, language):
     appointment.language = language
     out = {}
-    for kind in ("reminder", "rebook"):
+    for kind in ("reminder", "rebook", "centre_cancelled", "moved"):
         for channel in ("sms", "email"):
             reminder = Reminder(
                 appointment=appointment, kind=kind, channel=channel, idempotency_key="k"
@@ -336,7 +336,7 @@ def test_texts_are_neutral_in_every_language(appointment, language):
         assert f"{PUBLIC_URL}/{language}/booking/" in text.body, where
         assert day_month in text.body, where
         assert "Solbacksvägen" not in text.body, where  # the address only in the calendar file
-        if kind == "reminder":
+        if kind in ("reminder", "centre_cancelled", "moved"):
             assert "14:30" in text.body, where
         if channel == "sms":
             assert len(text.body) <= 320, where

@@ -166,3 +166,16 @@ def test_a_booking_racing_with_the_confirmation_stops_the_closure(demo, day):
         )
     assert not ScheduleException.objects.filter(center=centre, date=date).exists()
     assert Appointment.objects.get(pk=lina.pk).status == "booked"
+
+
+@pytest.mark.parametrize("language", ["sv", "ar", "so", "fa", "ti"])
+def test_closure_messages_are_in_the_residents_language(day, language):
+    centre, _date, slots = day
+    visit = book(slots[0], "Lina", language, phone="+46701234567")
+    for kind in ("centre_cancelled", "moved"):
+        message = Reminder(appointment=visit, kind=kind, channel="sms", idempotency_key="k")
+        text = reminders.compose(message, visit)
+        visit.language = "en"
+        english = reminders.compose(message, visit)
+        visit.language = language
+        assert text.subject != english.subject and text.body != english.body, (language, kind)
