@@ -22,7 +22,6 @@ from nara.core.models import (
     Municipality,
     Role,
     Schedule,
-    ScheduleException,
     Service,
     StaffMember,
 )
@@ -178,11 +177,7 @@ def _centre_child_views(model, form_class, label):
 schedule_create, schedule_edit, schedule_delete = _centre_child_views(
     Schedule, forms.ScheduleForm, "Opening hours and drop-in"
 )
-# New and edited exceptions have their own pages (closing_views.py): closing a day touches
-# its bookings.
-_exception_create, _exception_edit, exception_delete = _centre_child_views(
-    ScheduleException, forms.ExceptionForm, "Exception"
-)
+# Exceptions have their own views (closing_views.py): closing a day touches its bookings.
 
 
 def _directory_entry(user, pk):

@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from nara.core import access, audit
 from nara.core.actions import booking, closing
-from nara.core.actions.centers import do_create, do_update
 from nara.core.models import Role, ScheduleException
 
 from . import admin_forms
@@ -73,7 +73,9 @@ def exception_edit(request, pk):
 
 
 def _exception_page(request, centre, exception):
-    form = admin_forms.ExceptionForm(request.POST or None, instance=exception)
+    # The form validates into a copy: the actions compare against the stored exception.
+    copy = ScheduleException.objects.get(pk=exception.pk) if exception else None
+    form = admin_forms.ExceptionForm(request.POST or None, instance=copy)
     title = _("Exception – %s") % centre.name
     if request.method == "POST" and form.is_valid() and _date_free(form, centre, exception):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
@@ -97,11 +99,20 @@ def _date_free(form, centre, exception):
 
 
 def _save_plain(request, centre, exception, fields):
-    if exception is None:
-        do_create(actor=request.user, model=ScheduleException, fields={**fields, "center": centre})
-    else:
-        do_update(actor=request.user, obj=exception, fields=fields)
+    closing.do_save_open_exception(
+        actor=request.user, centre=centre, fields=fields, exception=exception
+    )
     messages.success(request, _("Saved."))
+
+
+@staff_view(Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
+@require_POST
+def exception_delete(request, pk):
+    exception = access.get_centre_object(request.user, ScheduleException, pk, manage=True)
+    centre_id = exception.center_id
+    closing.do_delete_exception(actor=request.user, exception=exception)
+    messages.success(request, _("Removed."))
+    return redirect("workspace:centre", centre_id)
 
 
 def _closing(request, centre, exception, form, fields, title):

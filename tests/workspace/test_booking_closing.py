@@ -179,3 +179,27 @@ def test_closure_messages_are_in_the_residents_language(day, language):
         english = reminders.compose(message, visit)
         visit.language = language
         assert text.subject != english.subject and text.body != english.body, (language, kind)
+
+
+def test_reopening_a_closed_day_brings_its_free_times_back(as_manager, day):
+    centre, date, slots = day
+    lina = book(slots[0], "Lina", "sv")
+    close(as_manager, centre, date, confirm="1", **{f"visit_{lina.pk}": "cancel"})
+    assert not [s for s in free_slots(centre, 42) if timezone.localtime(s.starts_at).date() == date]
+    exception = ScheduleException.objects.get(center=centre, date=date)
+    # Opening hours instead of closed: the day's times come back (the cancelled visit stays so).
+    edit = {"date": date.isoformat(), "opens_at": "09:00", "closes_at": "12:00", "reason_0": "x"}
+    assert as_manager.post(f"/staff/exceptions/{exception.pk}/", edit).status_code == 302
+    back = [s for s in free_slots(centre, 42) if timezone.localtime(s.starts_at).date() == date]
+    assert len(back) == len(slots)
+    assert Appointment.objects.get(pk=lina.pk).status == "cancelled_centre"
+
+    closed_again = {"date": date.isoformat(), "closed": "on", "reason_0": "x", "confirm": "1"}
+    assert as_manager.post(f"/staff/exceptions/{exception.pk}/", closed_again).status_code == 302
+    exception.refresh_from_db()
+    assert exception.closed
+    assert not [s for s in free_slots(centre, 42) if timezone.localtime(s.starts_at).date() == date]
+    assert as_manager.post(f"/staff/exceptions/{exception.pk}/delete/").status_code == 302
+    back = [s for s in free_slots(centre, 42) if timezone.localtime(s.starts_at).date() == date]
+    assert len(back) == len(slots)
+    assert AuditEvent.objects.filter(action="exception.reopen_day").count() == 2

@@ -81,7 +81,10 @@ def do_close_day(*, actor, centre, fields, decisions, exception=None):
                 actor=actor, model=ScheduleException, fields={**fields, "center": centre}
             )
         else:
+            old_date = exception.date if exception.closed else None
             exception = do_update(actor=actor, obj=exception, fields=fields)
+            if old_date and old_date != exception.date:
+                _reopen(centre, old_date, actor=actor)
         withdrawn = slots.update(is_withdrawn=True)
         moved = cancelled = 0
         for appointment in bookings:
@@ -162,3 +165,49 @@ def _tell_resident(appointment, kind):
             for channel in channels
         ]
     )
+
+
+def do_save_open_exception(*, actor, centre, fields, exception=None):
+    """Save an exception with other hours (not closed); a day it closed before gets its
+    future times back."""
+    with transaction.atomic():
+        if exception is None:
+            return do_create(
+                actor=actor, model=ScheduleException, fields={**fields, "center": centre}
+            )
+        old_date = exception.date if exception.closed else None
+        exception = do_update(actor=actor, obj=exception, fields=fields)
+        if old_date:
+            _reopen(centre, old_date, actor=actor)
+        return exception
+
+
+def do_delete_exception(*, actor, exception):
+    """Remove an exception; if it closed the day, that day's future times are bookable again
+    (moved or cancelled visits stay as they are)."""
+    from nara.core.actions.centers import do_delete
+
+    with transaction.atomic():
+        centre, date, closed = exception.center, exception.date, exception.closed
+        do_delete(actor=actor, obj=exception)
+        if closed:
+            _reopen(centre, date, actor=actor)
+
+
+def _reopen(centre, date, *, actor):
+    """Only closing a day withdraws slots, so the day's withdrawn future slots come back."""
+    zone = timezone.get_current_timezone()
+    begin = dt.datetime.combine(date, dt.time(), tzinfo=zone)
+    restored = Slot.objects.filter(
+        center=centre,
+        is_withdrawn=True,
+        starts_at__gte=max(begin, timezone.now()),
+        starts_at__lt=begin + dt.timedelta(days=1),
+    ).update(is_withdrawn=False)
+    audit.record(
+        actor=actor,
+        action="exception.reopen_day",
+        obj=centre,
+        changes={"date": str(date), "slots_restored": restored},
+    )
+    return restored
