@@ -179,6 +179,8 @@ def test_closure_messages_are_in_the_residents_language(day, language):
         english = reminders.compose(message, visit)
         visit.language = language
         assert text.subject != english.subject and text.body != english.body, (language, kind)
+        plain = Reminder(appointment=visit, kind="reminder", channel="sms", idempotency_key="k")
+        assert text.subject != reminders.compose(plain, visit).subject, (language, kind)
 
 
 def test_reopening_a_closed_day_brings_its_free_times_back(as_manager, day):
