@@ -122,3 +122,8 @@ def free_slots(center, days=21):
         .exclude(Exists(taken))
         .select_related("staff_member")
     )
+
+
+def interpreter_languages(center, days=21):
+    """Interpreter languages offered by at least one free slot of the centre."""
+    return {code for slot in free_slots(center, days) for code in slot.interpreter_languages}

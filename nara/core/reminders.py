@@ -15,6 +15,8 @@ while that field is missing or empty the text asks for "the code you got when bo
 The strings are gettext msgids in English, rendered with ``translation.override(language)``;
 weekday names reuse the public site's already translated msgids. A "rebook" message (after a
 no-show) says neutrally that the resident was missed and can book a new time with the same code.
+When staff close a day, a "centre_cancelled" message says the time is cancelled because the
+place is closed and offers a new time the same way; a "moved" message gives the new time.
 
 Exactly once
 ------------
@@ -67,6 +69,8 @@ logger = logging.getLogger(__name__)
 
 ACTOR = "reminders"
 KIND_REMINDER, KIND_REBOOK = "reminder", "rebook"
+# Sent when staff close a day with bookings (core/actions/closing.py).
+KIND_CENTRE_CANCELLED, KIND_MOVED = "centre_cancelled", "moved"
 
 # Words that must never appear in a reminder, its subject, sender or links (checked by the
 # tests for every language, and by run_worker for the configured sender and public address).
@@ -170,6 +174,31 @@ def compose(reminder, appointment=None):
             # Translators: sent after a missed visit; neutral, no word of social services.
             opening = _("We missed you at %(place)s on %(date)s.") % values
             body = f"{opening} {_rebook_sentence(code, link)}"
+            return Text(subject=subject, body=_email_body(reminder, body))
+
+        if reminder.kind == KIND_CENTRE_CANCELLED:
+            subject = _("Your booked time is cancelled")
+            # Translators: sent when the place closes on the day of a booking. Stay neutral.
+            opening = (
+                _(
+                    "We are sorry: your time at %(place)s on %(date)s at %(time)s is cancelled "
+                    "because we are closed that day."
+                )
+                % values
+            )
+            body = f"{opening} {_rebook_sentence(code, link)}"
+            return Text(subject=subject, body=_email_body(reminder, body))
+        if reminder.kind == KIND_MOVED:
+            subject = _("Your booked time has been moved")
+            # Translators: sent when a booking is moved off a closed day. Stay neutral.
+            opening = (
+                _(
+                    "We are closed on the day of your booked time at %(place)s, so it has been "
+                    "moved to %(date)s at %(time)s."
+                )
+                % values
+            )
+            body = f"{opening} {_manage_sentence(code, link)}"
             return Text(subject=subject, body=_email_body(reminder, body))
 
         # Translators: e-mail subject, e.g. "Reminder: Tuesday 4/3 at 14:30"
@@ -362,6 +391,9 @@ def _reason_not_to_send(reminder, now):
     if reminder.kind == KIND_REBOOK:
         if appointment.status != Appointment.Status.NO_SHOW:
             return "the booking is not marked as missed"
+    elif reminder.kind == KIND_CENTRE_CANCELLED:
+        if appointment.status != Appointment.Status.CANCELLED_BY_CENTRE:
+            return "the booking is no longer cancelled"
     else:
         if appointment.status != Appointment.Status.BOOKED:
             return "the booking is no longer active"

@@ -60,10 +60,13 @@ class BookingForm(HumanForm):
     language = forms.ChoiceField(choices=settings.LANGUAGES, label=_("Language for the reminder"))
     interpreter = forms.ChoiceField(required=False, label=_("Do you need an interpreter?"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, interpreter_languages=None, **kwargs):
+        """interpreter_languages: the codes some free time offers (None: every language)."""
         super().__init__(*args, **kwargs)
         self.fields["interpreter"].choices = [("", _("No"))] + [
-            (code, name) for code, name in SPOKEN_LANGUAGES.items() if code != "sv"
+            (code, name)
+            for code, name in SPOKEN_LANGUAGES.items()
+            if code != "sv" and (interpreter_languages is None or code in interpreter_languages)
         ]
 
     def clean_alias(self):

@@ -49,7 +49,8 @@ def book(request, slug):
         "mode": request.GET.get("mode", "centre"),
         "topic": request.GET.get("topic", ""),
     }
-    form = BookingForm(request.POST or None, initial=initial)
+    offered = queries.interpreter_languages(centre)
+    form = BookingForm(request.POST or None, initial=initial, interpreter_languages=offered)
     status = 200
     if request.method == "POST":
         status = 400

@@ -52,7 +52,6 @@ class CenterForm(LocalisedForm):
             "languages",
             "accessibility",
             "directions",
-            "is_published",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -13,6 +13,7 @@ from nara.core.actions.centers import (
     do_create,
     do_delete,
     do_set_catchment,
+    do_set_published,
     do_update,
 )
 from nara.core.models import (
@@ -21,7 +22,6 @@ from nara.core.models import (
     Municipality,
     Role,
     Schedule,
-    ScheduleException,
     Service,
     StaffMember,
 )
@@ -101,6 +101,20 @@ def centre_edit(request, pk):
     return _form_page(request, form, centre.name, "workspace:centres")
 
 
+@staff_view(Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
+@require_POST
+def centre_publish(request, pk):
+    """Show or hide a centre on the public site; a new centre starts hidden."""
+    centre = access.get_centre(request.user, pk, manage=True)
+    published = request.POST.get("published") == "1"
+    do_set_published(actor=request.user, center=centre, published=published)
+    if published:
+        messages.success(request, _("The centre is now shown on the public site."))
+    else:
+        messages.success(request, _("The centre is no longer shown on the public site."))
+    return redirect("workspace:centre", centre.pk)
+
+
 @staff_view(Role.ADMINISTRATOR)
 def centre_catchment(request, pk):
     centre = access.get_centre(request.user, pk, manage=True)
@@ -164,9 +178,7 @@ def _centre_child_views(model, form_class, label):
 schedule_create, schedule_edit, schedule_delete = _centre_child_views(
     Schedule, forms.ScheduleForm, _("Opening hours and drop-in")
 )
-exception_create, exception_edit, exception_delete = _centre_child_views(
-    ScheduleException, forms.ExceptionForm, _("Exception to the opening hours")
-)
+# Exceptions have their own views (closing_views.py): closing a day touches its bookings.
 
 
 def _directory_entry(user, pk):

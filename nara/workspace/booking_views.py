@@ -77,16 +77,26 @@ def calendar(request, pk):
         "dropins": queries.center_week(centre, start, days),
         "callbacks": CallbackRequest.objects.filter(center=centre, handled_at__isnull=True),
         "questions": AnonymousQuestion.objects.filter(center=centre, answered_at__isnull=True),
-        "tasks": FollowUpTask.objects.filter(center=centre, done_at__isnull=True),
+        "tasks": FollowUpTask.objects.filter(center=centre, done_at__isnull=True).select_related(
+            "appointment__slot"
+        ),
         "previous": start - dt.timedelta(days=days),
         "next": start + dt.timedelta(days=days),
-        "statuses": [
-            Appointment.Status.ATTENDED,
-            Appointment.Status.NO_SHOW,
-            Appointment.Status.CANCELLED_BY_CENTRE,
+        "now": timezone.now(),
+        "marks": [
+            (Appointment.Status.ATTENDED, _("Came")),
+            (Appointment.Status.NO_SHOW, _("Did not come")),
         ],
     }
     return render(request, "workspace/calendar.html", context)
+
+
+MARK_ERRORS = {
+    "too_early": gettext_lazy("A visit can be marked only once it has begun."),
+    "already_marked": gettext_lazy(
+        "This visit is already marked. To change a mistaken mark, use Correct."
+    ),
+}
 
 
 @staff_view(*CASEWORK)
@@ -97,22 +107,77 @@ def appointment_status(request, pk):
         actions.do_mark(
             actor=request.user, appointment=appointment, status=request.POST.get("status", "")
         )
-    except actions.BookingError:
-        messages.error(request, _("That status cannot be set."))
+    except actions.BookingError as error:
+        messages.error(request, MARK_ERRORS.get(error.code, _("That status cannot be set.")))
     else:
         messages.success(request, _("Saved."))
     return redirect(_calendar_url(appointment))
+
+
+class CorrectionForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Correct status"),
+        choices=[
+            (Appointment.Status.ATTENDED, gettext_lazy("Came")),
+            (Appointment.Status.NO_SHOW, gettext_lazy("Did not come")),
+        ],
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the mark wrong?"),
+        min_length=5,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, appointment, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.appointment = appointment
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        if status == self.appointment.status:
+            raise forms.ValidationError(_("Choose the status the visit should have instead."))
+        return status
+
+
+@staff_view(*CASEWORK)
+def appointment_correct(request, pk):
+    """Correct a mistaken attended / no-show mark, with a reason kept in the audit trail."""
+    appointment = access.get_centre_object(request.user, Appointment, pk)
+    if appointment.status not in actions.OUTCOMES:
+        messages.error(request, _("Only a visit marked as came or did not come can be corrected."))
+        return redirect(_calendar_url(appointment))
+    form = CorrectionForm(request.POST or None, appointment=appointment)
+    if request.method == "POST" and form.is_valid():
+        actions.do_correct_mark(actor=request.user, appointment=appointment, **form.cleaned_data)
+        messages.success(request, _("Corrected. The reason is kept in the log."))
+        return redirect(_calendar_url(appointment))
+    title = _("Correct the mark of %(when)s (now: %(status)s)") % {
+        "when": timezone.localtime(appointment.slot.starts_at).strftime("%Y-%m-%d %H:%M"),
+        "status": appointment.get_status_display(),
+    }
+    context = {"form": form, "title": title, "back": "workspace:centres"}
+    return render(request, "workspace/form.html", context, status=400 if form.is_bound else 200)
 
 
 @staff_view(*CASEWORK)
 @require_POST
 def appointment_nudge(request, pk):
     appointment = access.get_centre_object(request.user, Appointment, pk)
-    sent = actions.do_send_rebook_nudge(actor=request.user, appointment=appointment)
-    if sent:
-        messages.success(request, _("A neutral message about booking a new time is on its way."))
+    try:
+        sent = actions.do_send_rebook_nudge(actor=request.user, appointment=appointment)
+    except actions.BookingError as error:
+        if error.code == "already_sent":
+            messages.error(request, _("The message about booking a new time was already sent."))
+        else:
+            messages.error(request, _("Only a missed visit gets this message."))
     else:
-        messages.info(request, _("The resident left no phone number or e-mail."))
+        if sent:
+            messages.success(
+                request, _("A neutral message about booking a new time is on its way.")
+            )
+        else:
+            messages.info(request, _("The resident left no phone number or e-mail."))
     return redirect(_calendar_url(appointment))
 
 

@@ -1,7 +1,15 @@
 from django.urls import include, path
 
 from . import admin_views as admin
-from . import audit_views, auth_views, booking_views, people_views, user_views, views
+from . import (
+    audit_views,
+    auth_views,
+    booking_views,
+    closing_views,
+    people_views,
+    user_views,
+    views,
+)
 
 app_name = "workspace"
 urlpatterns = [
@@ -18,16 +26,17 @@ urlpatterns = [
     path("centres/new/", admin.centre_create, name="centre-new"),
     path("centres/<int:pk>/", admin.centre_detail, name="centre"),
     path("centres/<int:pk>/edit/", admin.centre_edit, name="centre-edit"),
+    path("centres/<int:pk>/publish/", admin.centre_publish, name="centre-publish"),
     path("centres/<int:pk>/catchment/", admin.centre_catchment, name="centre-catchment"),
     path("centres/<int:pk>/schedules/new/", admin.schedule_create, name="schedule-new"),
-    path("centres/<int:pk>/exceptions/new/", admin.exception_create, name="exception-new"),
+    path("centres/<int:pk>/exceptions/new/", closing_views.exception_create, name="exception-new"),
     path("centres/<int:pk>/directory/new/", admin.directory_create, name="directory-new"),
     path("centres/<int:pk>/emergency/", audit_views.emergency_request, name="emergency"),
     path("coverage/", admin.coverage, name="coverage"),
     path("schedules/<int:pk>/", admin.schedule_edit, name="schedule"),
     path("schedules/<int:pk>/delete/", admin.schedule_delete, name="schedule-delete"),
-    path("exceptions/<int:pk>/", admin.exception_edit, name="exception"),
-    path("exceptions/<int:pk>/delete/", admin.exception_delete, name="exception-delete"),
+    path("exceptions/<int:pk>/", closing_views.exception_edit, name="exception"),
+    path("exceptions/<int:pk>/delete/", closing_views.exception_delete, name="exception-delete"),
     path("directory/<int:pk>/", admin.directory_edit, name="directory"),
     path("directory/<int:pk>/delete/", admin.directory_delete, name="directory-delete"),
     path("services/", admin.service_list, name="services"),
@@ -56,6 +65,11 @@ urlpatterns = [
     ),
     path(
         "appointments/<int:pk>/status/", booking_views.appointment_status, name="appointment-status"
+    ),
+    path(
+        "appointments/<int:pk>/correct/",
+        booking_views.appointment_correct,
+        name="appointment-correct",
     ),
     path("appointments/<int:pk>/nudge/", booking_views.appointment_nudge, name="appointment-nudge"),
     path("questions/<int:pk>/", booking_views.question_answer, name="question"),

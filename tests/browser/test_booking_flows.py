@@ -227,6 +227,20 @@ def _appointment(code):
     )
 
 
+def _begin_now(code):
+    """Move the booking's time to a few minutes ago: staff mark a visit once it has begun."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from nara.core.actions.booking import appointment_for_code
+    from nara.core.models import Slot
+
+    slot = appointment_for_code(code).slot
+    starts = timezone.now() - dt.timedelta(minutes=5, microseconds=slot.pk)
+    Slot.objects.filter(pk=slot.pk).update(starts_at=starts, ends_at=starts + dt.timedelta(hours=1))
+
+
 def _question_pk(code):
     from nara.core.actions.booking import question_for_code
 
@@ -390,6 +404,7 @@ def test_staff_mark_visits_and_offer_a_new_time(resident, anna, lang, centre, qu
     came_alias, missed_alias = NAMES[lang][3], NAMES[lang][4]
     came = book_talk(resident, lang, centre, came_alias)
     missed = book_talk(resident, lang, centre, missed_alias, phone="070-111 22 33")
+    db_call(_begin_now, came.code), db_call(_begin_now, missed.code)  # marked once begun
     came_row, missed_row = db_call(_appointment, came.code), db_call(_appointment, missed.code)
 
     def row(appointment):
@@ -410,13 +425,15 @@ def test_staff_mark_visits_and_offer_a_new_time(resident, anna, lang, centre, qu
     expect(line.locator("td").nth(4)).to_contain_text(tr(STAFF_LANG, "did not come"))
     # A follow-up task for the missed visit.
     expect(anna.locator("main ul").last).to_contain_text(
-        tr(STAFF_LANG, "Missed visit: offer a new time")
+        tr(STAFF_LANG, "Follow up missed visit on %(date)s", date=missed_row.date)
     )
     line.get_by_role("button", name=tr(STAFF_LANG, "Send 'book a new time'")).click()
     expect(anna.locator(".messages")).to_have_text(
         tr(STAFF_LANG, "A neutral message about booking a new time is on its way.")
     )
     assert db_call(_rebook_messages, missed_row.pk) == ["sms"]
+    expect(line.locator("[data-nudge-sent]")).to_be_disabled()  # sent once, shown as sent
+    expect(line.get_by_role("link", name=tr(STAFF_LANG, "Correct"))).to_be_visible()
 
     # What the resident's page says now.
     open_private_link(resident, lang, missed.link)

@@ -32,6 +32,7 @@ def ten_slots(settings):
         municipality=town,
         slug="test",
         name="Test",
+        is_published=True,
         neutral_display_name="Mötesplats",
         street_address="Gatan 1",
         postal_code="111 11",

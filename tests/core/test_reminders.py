@@ -20,6 +20,7 @@ from email import policy
 from pathlib import Path
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
@@ -71,6 +72,12 @@ FORBIDDEN = [
     "alcohol",
     "drugs",
 ]
+
+
+def mark_missed(appointment):
+    """Mark a visit missed at its start time: staff cannot mark a visit before it begins."""
+    with time_machine.travel(appointment.slot.starts_at, tick=False):
+        booking.do_mark(actor="test", appointment=appointment, status="no_show")
 
 
 def forbidden_in(text, language):
@@ -307,7 +314,7 @@ def appointment(db, settings):
 def texts_for(appointment, language):
     appointment.language = language
     out = {}
-    for kind in ("reminder", "rebook"):
+    for kind in ("reminder", "rebook", "centre_cancelled", "moved"):
         for channel in ("sms", "email"):
             reminder = Reminder(
                 appointment=appointment, kind=kind, channel=channel, idempotency_key="k"
@@ -329,7 +336,7 @@ def test_texts_are_neutral_in_every_language(appointment, language):
         assert f"{PUBLIC_URL}/{language}/booking/" in text.body, where
         assert day_month in text.body, where
         assert "Solbacksvägen" not in text.body, where  # the address only in the calendar file
-        if kind == "reminder":
+        if kind in ("reminder", "centre_cancelled", "moved"):
             assert "14:30" in text.body, where
         if channel == "sms":
             assert len(text.body) <= 320, where
@@ -399,7 +406,7 @@ def test_booking_enqueues_a_task_per_reminder_when_it_commits(django_capture_on_
     for reminder in appointment.reminders.filter(status="pending"):
         assert queued(reminder).get().run_after == reminder.send_at
 
-    booking.do_mark(actor="test", appointment=appointment, status="no_show")
+    mark_missed(appointment)
     with django_capture_on_commit_callbacks(execute=True):
         assert booking.do_send_rebook_nudge(actor="test", appointment=appointment) == 2
     for nudge in appointment.reminders.filter(kind="rebook"):
@@ -512,7 +519,7 @@ def test_a_rebook_nudge_says_you_were_missed(gateways):
     appointment, _code = book(
         make_centre(), timezone.now() + dt.timedelta(hours=1), email="", language="en"
     )
-    booking.do_mark(actor="test", appointment=appointment, status="no_show")
+    mark_missed(appointment)
     booking.do_send_rebook_nudge(actor="test", appointment=appointment)
     nudge = appointment.reminders.get(kind="rebook")
 
@@ -802,7 +809,7 @@ def test_two_workers_deliver_each_reminder_exactly_once(workers, smtp_server, sm
     missed, _code = book(
         centre, soon + dt.timedelta(hours=5), phone="+46701234599", email="x@example.org"
     )
-    booking.do_mark(actor="test", appointment=missed, status="no_show")
+    mark_missed(missed)
     booking.do_send_rebook_nudge(actor="test", appointment=missed)
     recipients.append(("+46701234599", "x@example.org"))
     DBTaskResult.objects.update(run_after=timezone.now() + dt.timedelta(hours=1))  # not yet

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import time_machine
 from django.test import Client
 
 from nara.core.models import (
@@ -236,17 +237,18 @@ def test_staff_mark_no_show_follow_up_and_see_the_rate(centre, resident):
     for index, slot in enumerate(slots):
         book(resident, centre, slot, alias=f"Res{'i' * index}")
     came, missed = Appointment.objects.order_by("slot__starts_at")
-    worker = signed_in(user("anna"))
-    worker.post(f"/staff/appointments/{came.pk}/status/", {"status": "attended"})
-    worker.post(f"/staff/appointments/{missed.pk}/status/", {"status": "no_show"})
-    assert missed.tasks.count() == 1
-    worker.post(f"/staff/appointments/{missed.pk}/nudge/")
-    assert missed.reminders.filter(kind="rebook").count() == 1
-    calendar = worker.get(
-        f"/staff/centres/{centre.pk}/calendar/?view=week&date={came.slot.starts_at.date()}"
-    ).content.decode()
-    assert "Res" in calendar
-    rate = signed_in(user("maria")).get("/staff/no-shows/").content.decode()
+    with time_machine.travel(missed.slot.ends_at, tick=False):  # visits are marked once begun
+        worker = signed_in(user("anna"))
+        worker.post(f"/staff/appointments/{came.pk}/status/", {"status": "attended"})
+        worker.post(f"/staff/appointments/{missed.pk}/status/", {"status": "no_show"})
+        assert missed.tasks.count() == 1
+        worker.post(f"/staff/appointments/{missed.pk}/nudge/")
+        assert missed.reminders.filter(kind="rebook").count() == 1
+        calendar = worker.get(
+            f"/staff/centres/{centre.pk}/calendar/?view=week&date={came.slot.starts_at.date()}"
+        ).content.decode()
+        assert "Res" in calendar
+        rate = signed_in(user("maria")).get("/staff/no-shows/").content.decode()
     assert re.search(r"data-rate>50 %", rate)
 
 
@@ -266,3 +268,17 @@ def test_staff_enter_a_booking_taken_by_phone(centre):
 def test_slot_rules_skip_closed_days(centre):
     closed = set(centre.exceptions.filter(closed=True).values_list("date", flat=True))
     assert all(s.starts_at.date() not in closed for s in Slot.objects.filter(center=centre))
+
+
+def test_interpreter_choice_offers_only_languages_some_free_time_has(centre, resident):
+    offered = {code for slot in free_slots(centre) for code in slot.interpreter_languages}
+    assert offered and offered != {"ar", "so", "fa", "ti", "en"}
+    html = resident.get(f"/sv/centres/{centre.slug}/book/").content.decode()
+    select = re.search(r'<select name="interpreter".*?</select>', html, re.S).group(0)
+    shown = set(re.findall(r'<option value="(\w+)"', select))
+    assert shown == offered
+    answer = book(
+        resident, centre, free_slots(centre)[0], interpreter="ti" if "ti" not in offered else "fa"
+    )
+    assert answer.status_code == 400
+    assert not Appointment.objects.exists()

@@ -5,6 +5,7 @@ whose check is removed lets someone in and fails `test_matrix`.
 """
 
 import pytest
+import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
 
@@ -38,6 +39,7 @@ EXPECTED = {
     "workspace:centre": CENTRE_STAFF,
     "workspace:centre-new": ADMIN,
     "workspace:centre-edit": MANAGERS,
+    "workspace:centre-publish": MANAGERS,
     "workspace:centre-catchment": ADMIN,
     "workspace:schedule-new": MANAGERS,
     "workspace:exception-new": MANAGERS,
@@ -72,6 +74,7 @@ EXPECTED = {
     "workspace:availability-new": MANAGERS,
     "workspace:appointment-status": {"manager", "worker"},
     "workspace:appointment-nudge": {"manager", "worker"},
+    "workspace:appointment-correct": {"manager", "worker"},
     "workspace:question": {"manager", "worker"},
     "workspace:callback": {"manager", "worker"},
     "workspace:task-done": {"manager", "worker"},
@@ -133,7 +136,8 @@ def objects(demo, centres):
     appointment, _token, _code = booking.do_book(
         slot_id=slot.pk, mode=slot.modes[0], alias="Test", language="sv"
     )
-    booking.do_mark(actor="test", appointment=appointment, status="no_show")
+    with time_machine.travel(slot.starts_at, tick=False):  # marked once the visit began
+        booking.do_mark(actor="test", appointment=appointment, status="no_show")
     asked, _code = booking.do_ask_question(center=home, question="Hur gör jag?", language="sv")
     called, _code = booking.do_request_callback(
         center=home, alias="Test", phone="+46701234567", language="sv", when="any"
@@ -173,6 +177,7 @@ OBJECT_FOR = {
     "emergency-review": "emergency",
     "appointment-status": "appointment",
     "appointment-nudge": "appointment",
+    "appointment-correct": "appointment",
     "question": "question",
     "callback": "callback",
     "task-done": "task",

@@ -29,6 +29,7 @@ def test_a_closure_added_by_staff_shows_on_the_next_visit(
         "closed": "on",
         "reason_0": "Flytt",
         "reason_1": "Moving day",
+        "confirm": "1",  # the day may have free times: the preview's confirmation
     }
     assert as_manager.post(f"/staff/centres/{center.pk}/exceptions/new/", data).status_code == 302
     assert "Moving day" in read_page(Client(), path)

@@ -7,19 +7,21 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext_noop
 
 from nara.core import audit, crypto
 from nara.core.models import (
     AnonymousQuestion,
     Appointment,
+    Availability,
     CallbackRequest,
     FollowUpTask,
     Reminder,
     Slot,
 )
 from nara.lib import calendar
+from nara.lib.dates import next_working_day
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 PERSONAL = {"alias", "phone_encrypted", "email_encrypted"}
@@ -75,7 +77,8 @@ def token_hash(token):
 def do_publish_slots(*, actor, availability, days=None):
     """Create the concrete slots of a rule from today for `days` days; closed days are skipped.
 
-    Idempotent: existing slots are kept (one per rule and start time)."""
+    Idempotent: existing slots are kept (one per rule and start time), withdrawn ones stay
+    withdrawn. Returns the number of slots created."""
     days = days or settings.NARA_BOOKING_HORIZON_DAYS
     today = timezone.localdate()
     closed = set(availability.center.exceptions.filter(closed=True).values_list("date", flat=True))
@@ -86,16 +89,30 @@ def do_publish_slots(*, actor, availability, days=None):
             slots += _slots_on(availability, date)
     now = timezone.now()
     with transaction.atomic():
-        created = Slot.objects.bulk_create(
-            [s for s in slots if s.starts_at > now], ignore_conflicts=True
-        )
-        audit.record(
-            actor=actor,
-            action="slots.publish",
-            obj=availability.center,
-            changes={"availability": availability.pk, "slots": len(created)},
-        )
-    return len(created)
+        before = availability.slots.count()
+        # ignore_conflicts returns every object passed, so count what the table gained.
+        Slot.objects.bulk_create([s for s in slots if s.starts_at > now], ignore_conflicts=True)
+        created = availability.slots.count() - before
+        if created:
+            audit.record(
+                actor=actor,
+                action="slots.publish",
+                obj=availability.center,
+                changes={"availability": availability.pk, "slots": created},
+            )
+    return created
+
+
+def do_extend_horizons(*, actor):
+    """Publish every current rule's slots up to NARA_BOOKING_HORIZON_DAYS from today.
+
+    Run daily by the worker (core/maintenance.py); running it again the same day adds nothing."""
+    today = timezone.localdate()
+    rules = Availability.objects.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+    return sum(
+        do_publish_slots(actor=actor, availability=rule)
+        for rule in rules.select_related("center").order_by("pk")
+    )
 
 
 def _as_weekly_rule(availability):
@@ -158,6 +175,9 @@ def do_book(
     token, code = secrets.token_urlsafe(24), new_code()
     try:
         with transaction.atomic():
+            # Locks the slot: a day being closed at this moment withdraws it first or waits.
+            if not Slot.objects.select_for_update().filter(pk=slot.pk, is_withdrawn=False):
+                raise BookingError("unavailable")
             appointment = Appointment.objects.create(
                 slot=slot,
                 center=slot.center,
@@ -289,16 +309,54 @@ def do_rebook(*, appointment, slot_id):
     return appointment
 
 
+OUTCOMES = (Appointment.Status.ATTENDED, Appointment.Status.NO_SHOW)
+
+
 def do_mark(*, actor, appointment, status):
-    """Staff mark attended / no-show / cancelled by the centre. A no-show creates a task."""
-    allowed = {
-        Appointment.Status.ATTENDED,
-        Appointment.Status.NO_SHOW,
-        Appointment.Status.CANCELLED_BY_CENTRE,
-    }
+    """Staff mark attended / no-show (once the visit has begun) or cancel a booked visit.
+
+    Only a booked visit can be marked; a mistaken outcome is changed with do_correct_mark."""
+    allowed = {*OUTCOMES, Appointment.Status.CANCELLED_BY_CENTRE}
     if status not in allowed:
         raise BookingError("status")
+    if appointment.status != Appointment.Status.BOOKED:
+        raise BookingError("already_marked")
+    if status in OUTCOMES and appointment.slot.starts_at > timezone.now():
+        raise BookingError("too_early")
     return _set_status(appointment, status, actor=actor)
+
+
+def do_correct_mark(*, actor, appointment, status, reason):
+    """Change a mistaken attended / no-show mark, with the reason in the audit trail.
+
+    A visit corrected to attended has its open follow-up task closed and any "book a new time"
+    message not yet sent withdrawn; one corrected to no-show gets its follow-up task."""
+    reason = (reason or "").strip()
+    if appointment.status not in OUTCOMES or status not in OUTCOMES:
+        raise BookingError("status")
+    if status == appointment.status:
+        raise BookingError("unchanged")
+    if len(reason) < 5:
+        raise BookingError("reason")
+    with transaction.atomic():
+        old = appointment.status
+        appointment.status, appointment.status_changed_at = status, timezone.now()
+        appointment.save(update_fields=["status", "status_changed_at"])
+        if status == Appointment.Status.NO_SHOW:
+            _create_follow_up(appointment)
+        else:
+            appointment.tasks.filter(done_at__isnull=True).update(done_at=timezone.now())
+            appointment.reminders.filter(kind="rebook", status=Reminder.Status.PENDING).update(
+                status=Reminder.Status.CANCELLED
+            )
+        audit.record(
+            actor=actor,
+            action="appointment.correct",
+            obj=appointment,
+            changes={"status": [old, status]},
+            reason=reason[:500],
+        )
+    return appointment
 
 
 def _set_status(appointment, status, *, actor):
@@ -311,12 +369,7 @@ def _set_status(appointment, status, *, actor):
                 status=Reminder.Status.CANCELLED
             )
         if status == Appointment.Status.NO_SHOW:
-            FollowUpTask.objects.create(
-                center=appointment.center,
-                appointment=appointment,
-                title=_staff_text(gettext_noop("Missed visit: offer a new time")),
-                due=timezone.localdate() + dt.timedelta(days=1),
-            )
+            _create_follow_up(appointment)
         audit.record(
             actor=actor,
             action="appointment.status",
@@ -326,26 +379,47 @@ def _set_status(appointment, status, *, actor):
     return appointment
 
 
-def _staff_text(text):
-    """Stored task titles are in the staff's language (the installation's default)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return translation.gettext(text)
+def _create_follow_up(appointment):
+    visit = timezone.localtime(appointment.slot.starts_at).date()
+    with translation.override(settings.LANGUAGE_CODE):  # staff's language (the default)
+        title = translation.gettext("Follow up missed visit on %(date)s") % {
+            "date": visit.isoformat()
+        }
+    return FollowUpTask.objects.create(
+        center=appointment.center,
+        appointment=appointment,
+        title=title,
+        due=next_working_day(timezone.localdate()),
+    )
 
 
 def do_send_rebook_nudge(*, actor, appointment):
-    """Queue a neutral "book a new time" message, if the resident left a phone or e-mail."""
+    """Queue a neutral "book a new time" message once, if the resident left a phone or e-mail.
+
+    Refuses a second send (BookingError "already_sent"), also when two clicks race."""
     from nara.core import reminders
 
+    if appointment.status != Appointment.Status.NO_SHOW:
+        raise BookingError("status")
     phone = crypto.decrypt(appointment.phone_encrypted)
     email = crypto.decrypt(appointment.email_encrypted)
     channels = [c for c, v in ((Reminder.Channel.SMS, phone), (Reminder.Channel.EMAIL, email)) if v]
+    if not channels:
+        return 0
+    now = timezone.now()
     with transaction.atomic():
+        claimed = Appointment.objects.filter(
+            pk=appointment.pk, rebook_nudge_sent_at__isnull=True
+        ).update(rebook_nudge_sent_at=now)
+        if not claimed:
+            raise BookingError("already_sent")
+        appointment.rebook_nudge_sent_at = now
         created = [
             Reminder.objects.create(
                 appointment=appointment,
                 kind="rebook",
                 channel=channel,
-                send_at=timezone.now(),
+                send_at=now,
                 idempotency_key=uuid.uuid4().hex,
             )
             for channel in channels

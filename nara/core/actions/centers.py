@@ -76,6 +76,22 @@ def do_delete(*, actor, obj, client_address=None):
         obj.delete()
 
 
+def do_set_published(*, actor, center, published, client_address=None):
+    """Show (or hide) a centre on the public site. New centres start unpublished."""
+    with transaction.atomic():
+        old = center.is_published
+        center.is_published = bool(published)
+        center.save(update_fields=["is_published"])
+        audit.record(
+            actor=actor,
+            action="center.publish" if published else "center.unpublish",
+            obj=center,
+            changes={"is_published": [old, center.is_published]},
+            client_address=client_address,
+        )
+    return center
+
+
 def do_set_catchment(*, actor, center, areas, client_address=None):
     """Replace a centre's catchment. Refuses areas another centre of its layer already serves."""
     layer = center.catchment_layer

@@ -106,6 +106,7 @@ class Appointment(models.Model):
     booked_by_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    rebook_nudge_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["slot__starts_at"]
@@ -211,6 +212,15 @@ class FollowUpTask(models.Model):
     class Meta:
         ordering = ["due"]
         indexes = [models.Index(fields=["center", "done_at", "due"])]
+
+
+class DailyRun(models.Model):
+    """One row per day of scheduled maintenance: the unique date lets only one worker claim it."""
+
+    date = models.DateField(unique=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict)
 
 
 class PurgeProtocol(models.Model):

@@ -57,7 +57,8 @@ class Center(models.Model):
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     accessibility = I18nTextField(_("accessibility"), blank=True, null=True)
     directions = I18nTextField(_("how to get there"), blank=True, null=True)
-    is_published = models.BooleanField(_("published"), default=True)
+    # A new centre stays off the public site until someone publishes it (an audited action).
+    is_published = models.BooleanField(_("published"), default=False)
 
     class Meta:
         verbose_name = _("centre")

@@ -1,7 +1,8 @@
 """manage.py purge: retention run for booking data; prints the protocol (counts only).
 
-Schedule it daily, e.g. a systemd timer or cron: `0 3 * * * /srv/nara/.venv/bin/python
-manage.py purge`. Retention periods: NARA_BOOKING_RETENTION_DAYS, NARA_QUESTION_RETENTION_DAYS.
+`manage.py run_worker` runs the purge once a day by itself (nara/core/maintenance.py); this
+command runs it by hand. Retention periods: NARA_BOOKING_RETENTION_DAYS,
+NARA_QUESTION_RETENTION_DAYS.
 """
 
 from django.core.management.base import BaseCommand

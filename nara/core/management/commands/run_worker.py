@@ -9,19 +9,24 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from nara.core import reminders
+from nara.core import maintenance, reminders
 
 logger = logging.getLogger("nara.worker")
 
 
 class Command(BaseCommand):
     help = """Run background work: the django-tasks database worker (django_tasks_db's
-    `db_worker`) plus reminder recovery.
+    `db_worker`) plus reminder recovery and the daily maintenance.
 
     Recovery runs at start and every --recovery-interval seconds (default 60) in a thread of this
     process: reminders whose worker died while sending (lease NARA_REMINDER_LEASE_SECONDS passed)
     and overdue reminders without a queued task are put back on the queue. Delivery stays
     exactly-once however many workers run: each reminder is claimed with a conditional UPDATE.
+
+    Daily maintenance (nara/core/maintenance.py) is checked at start and every
+    --maintenance-interval seconds (default 300): once per day, whichever worker claims the
+    day's row first publishes every rule's bookable times up to NARA_BOOKING_HORIZON_DAYS ahead
+    and runs the purge (`manage.py purge`); the other workers skip it.
 
     Run one or more per installation (e.g. a systemd service with Restart=always). SIGTERM or
     SIGINT stops cleanly: an idle worker exits at once; a busy one finishes the message in hand,
@@ -44,6 +49,12 @@ class Command(BaseCommand):
             type=float,
             default=60.0,
             help="Seconds between reminder recovery runs (default: 60).",
+        )
+        parser.add_argument(
+            "--maintenance-interval",
+            type=float,
+            default=300.0,
+            help="Seconds between checks whether today's maintenance has run (default: 300).",
         )
         parser.add_argument(
             "--queue-name",
@@ -71,16 +82,14 @@ class Command(BaseCommand):
             raise CommandError(" ".join(errors))
 
         stop = threading.Event()
-        recovery = threading.Thread(
-            target=_recovery_loop,
-            args=(stop, options["recovery_interval"]),
-            name="reminder-recovery",
-            daemon=True,  # never keeps the process alive after the worker loop ends
-        )
-        recovery.start()
+        loops = [
+            _start_loop(stop, reminders.recover_stale_reminders, options["recovery_interval"]),
+            _start_loop(stop, maintenance.run_daily, options["maintenance_interval"]),
+        ]
         self.stdout.write(
             f"Worker started: queue {options['queue_name']!r}, "
-            f"reminder recovery every {options['recovery_interval']:g} s.",
+            f"reminder recovery every {options['recovery_interval']:g} s, "
+            f"daily maintenance checked every {options['maintenance_interval']:g} s.",
         )
         self.stdout.flush()
         worker_options = {
@@ -97,7 +106,8 @@ class Command(BaseCommand):
             call_command("db_worker", **worker_options)
         finally:
             stop.set()
-            recovery.join(timeout=10)
+            for loop in loops:
+                loop.join(timeout=10)
             self.stdout.write("Worker stopped.")
             self.stdout.flush()
 
@@ -106,12 +116,23 @@ def _exit_now(signum, frame):
     sys.exit(0)
 
 
-def _recovery_loop(stop, interval):
+def _start_loop(stop, work, interval):
+    thread = threading.Thread(
+        target=_loop,
+        args=(stop, work, interval),
+        name=work.__name__,
+        daemon=True,  # never keeps the process alive after the worker loop ends
+    )
+    thread.start()
+    return thread
+
+
+def _loop(stop, work, interval):
     while not stop.is_set():
         try:
-            reminders.recover_stale_reminders()
+            work()
         except Exception as exc:  # keep the worker alive; the next run tries again
-            logger.error("Reminder recovery failed: %s", type(exc).__name__)
+            logger.error("%s failed: %s", work.__name__, type(exc).__name__)
         finally:
             connections.close_all()  # this thread's connections only
         stop.wait(interval)
