@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 NEW_CENTRE = {
     "name": "Socialt center Nyby",
     "slug": "nyby",
+    "code": "nyby",
     "kind": "centre",
     "neutral_display_name": "Mötesplats Nyby",
     "street_address": "Nybytorget 1",
