@@ -366,6 +366,11 @@ def test_others_are_refused_everything(request, who, person, household):
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"text": "x", "access-reason": "x" * 20}).status_code == 403, url
         assert SECRET_TEXT.encode() not in client.get(url).content
+    contact = contact_at(person.center)
+    escalate = f"/staff/contacts/{contact.pk}/escalate/"
+    assert client.get(escalate).status_code == 403
+    refused = client.post(escalate, escalation_data(identity_unknown_reason="Okänt barn"))
+    assert refused.status_code == 403 and Escalation.objects.count() == 1
     assert client.post(f"/staff/consents/{consent.pk}/withdraw/").status_code == 403
     consent.refresh_from_db()
     assert consent.withdrawn_at is None
@@ -501,7 +506,14 @@ def test_the_person_page_links_to_journal_consents_and_escalation(as_worker, per
         assert f'href="/staff/people/{person.pk}/{link}"' in page
 
 
-def test_no_text_or_number_in_any_url_or_audit_entry(as_worker, person):
+def test_the_journal_signing_key_is_its_own(settings):
+    key = crypto.signing_key("journal")
+    assert key not in (crypto.signing_key("other"), crypto.audit_key())
+    settings.NARA_AUDIT_KEY = "another-audit-key-" + "x" * 32
+    assert crypto.signing_key("journal") != key
+
+
+def test_no_text_or_number_in_any_url_log_or_audit_entry(as_worker, person, caplog):
     pnr = person.personnummer
     responses = [write(as_worker, person)]
     note = JournalNote.objects.get()
@@ -519,3 +531,5 @@ def test_no_text_or_number_in_any_url_or_audit_entry(as_worker, person):
     signed = signed_in(user("anna"))
     journal_page = en(signed, "get", f"/staff/people/{person.pk}/journal/").content.decode()
     assert pnr not in journal_page
+    en(as_worker, "post", f"/staff/people/{person.pk}/journal/", {"text": ""})  # a 400, logged
+    assert caplog.records and SECRET_TEXT not in caplog.text and pnr not in caplog.text
