@@ -63,22 +63,35 @@ class Subject:
 def _person_subject(request, pk):
     """(Subject, None), or (None, a page asking why first) for a protected or other centre's
     person; PermissionDenied when the user may not open the person at all."""
-    reason = ""
+    reason, asking = "", None
     if access.person_needs_reason(request.user, pk):
-        form = ReasonForm(request.POST or None, prefix="access")
-        if not (request.method == "POST" and form.is_valid()):
-            status = 400 if "access-reason" in request.POST else 200
-            page = render(request, "workspace/person_reason.html", {"form": form}, status=status)
-            return None, page
-        reason = form.cleaned_data["reason"]
+        reason, asking = _reason_given(request)
+        if asking is not None:
+            return None, asking
     person = Person.objects.get(pk=pk)
     _allowed, flags = access.person_access(request.user, person)
     return Subject(person=person, flags=flags, reason=reason), None
 
 
 def _household_subject(request, pk):
+    """As for a person: another centre's household (emergency access) is shown with a reason."""
     household = access.get_casework_object(request.user, Household, pk)
-    return Subject(household=household, flags=access.casework_flags(request.user, household)), None
+    flags = access.casework_flags(request.user, household)
+    reason = ""
+    if "emergency_access" in flags:
+        reason, asking = _reason_given(request)
+        if asking is not None:
+            return None, asking
+    return Subject(household=household, flags=flags, reason=reason), None
+
+
+def _reason_given(request):
+    """(reason, None) when a valid reason came with the request, else ("", the page asking)."""
+    form = ReasonForm(request.POST or None, prefix="access")
+    if request.method == "POST" and form.is_valid():
+        return form.cleaned_data["reason"], None
+    status = 400 if "access-reason" in request.POST else 200
+    return "", render(request, "workspace/person_reason.html", {"form": form}, status=status)
 
 
 def _require_own_centre(user, center_id):
@@ -176,7 +189,7 @@ def journal_correct(request, pk):
         if asking_reason is not None:
             return asking_reason
     else:
-        subject = _household_subject(request, note.household_id)[0]
+        subject = _household_subject(request, note.household_id)[0]  # own centre: no reason
     form = CorrectionForm(request.POST if "text" in request.POST else None)
     if form.is_bound and form.is_valid():
         try:

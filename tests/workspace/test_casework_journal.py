@@ -159,6 +159,14 @@ def test_withdrawing_takes_effect_at_once(as_worker, person):
     assert AuditEvent.objects.filter(action="consent.withdraw", person_id=person.pk).exists()
 
 
+def test_expired_and_withdrawn_consents_are_listed_in_words(as_worker, person):
+    _consent(person, valid_until=TODAY() - dt.timedelta(days=1), recipient_unit="Skolan")
+    _consent(person, withdrawn_at=timezone.now(), recipient_unit="Polisen")
+    page = sv(as_worker, "get", f"/staff/people/{person.pk}/consents/").content.decode()
+    assert "Har gått ut</strong>:\ntill Skolan" in page
+    assert "Återkallat</strong>:\ntill Polisen" in page
+
+
 def test_a_household_consent(as_worker, household):
     url = f"/staff/households/{household.pk}/consents/new/"
     assert en(as_worker, "post", url, consent_data()).status_code == 302
@@ -376,6 +384,25 @@ def test_others_are_refused_everything(request, who, person, household):
     assert consent.withdrawn_at is None
     assert JournalNote.objects.count() == 1
     assert not AuditEvent.objects.filter(action="journal.view").exists()
+
+
+def test_emergency_access_to_a_household_asks_why(as_other_worker, household):
+    from nara.core.models import EmergencyAccess
+
+    EmergencyAccess.objects.create(
+        user=user("omar"),
+        center=household.center,
+        reason="Mamma vid dörren",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    journal.do_write_note(actor=user("anna"), household=household, text=SECRET_TEXT)
+    url = f"/staff/households/{household.pk}/journal/"
+    asked = en(as_other_worker, "get", url).content.decode()
+    assert "Reason required" in asked and SECRET_TEXT not in asked
+    shown = en(as_other_worker, "post", url, {"access-reason": "Mamma vid dörren, stängt"})
+    assert SECRET_TEXT in shown.content.decode()
+    viewed = AuditEvent.objects.get(action="journal.view")
+    assert viewed.reason == "Mamma vid dörren, stängt" and "emergency_access" in viewed.flags
 
 
 def test_emergency_access_reads_but_does_not_write(as_other_worker, person):
