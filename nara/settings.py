@@ -365,6 +365,16 @@ NARA_REMINDER_HOURS_BEFORE = [
 NARA_BOOKING_RETENTION_DAYS = int(env("NARA_BOOKING_RETENTION_DAYS", "30"))
 # Anonymous questions stay readable with their code this long.
 NARA_QUESTION_RETENTION_DAYS = int(env("NARA_QUESTION_RETENTION_DAYS", "90"))
+# Escalations link to the municipality's case system when this is set, e.g.
+# "https://case.example/case/{reference}" (the reference is URL-quoted). Empty: no link.
+NARA_CASE_SYSTEM_URL_TEMPLATE = env("NARA_CASE_SYSTEM_URL_TEMPLATE", "")
+if NARA_CASE_SYSTEM_URL_TEMPLATE and not (
+    "{reference}" in NARA_CASE_SYSTEM_URL_TEMPLATE
+    and NARA_CASE_SYSTEM_URL_TEMPLATE.startswith(("https://", "http://"))
+):
+    raise ImproperlyConfigured(
+        "NARA_CASE_SYSTEM_URL_TEMPLATE must be an http(s) address containing {reference}."
+    )
 
 LOGGING = {
     "version": 1,

@@ -83,3 +83,11 @@ def encrypted_fields(model):
 
 def audit_key():
     return _derive("audit-chain", settings.NARA_AUDIT_KEY)
+
+
+def signing_key(purpose):
+    """A key for signing one kind of record (e.g. "journal"), derived from the audit key.
+
+    Separate per purpose, so a signature made for one kind of record never verifies another.
+    """
+    return _derive(f"signing:{purpose}", settings.NARA_AUDIT_KEY)

@@ -10,11 +10,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
 
 from nara.core.actions import booking
+from nara.core.actions.escalations import do_create_escalation
+from nara.core.actions.journal import do_write_note
 from nara.core.actions.people import do_create_person
 from nara.core.models import (
     Area,
+    Consent,
+    Contact,
     EmergencyAccess,
     FollowUpTask,
+    Household,
     MythFact,
     Schedule,
     ScheduleException,
@@ -95,6 +100,17 @@ EXPECTED = {
     "workspace:planning-compare": {"admin", "analyst"},
     "workspace:planning-export-csv": {"admin", "analyst"},
     "workspace:planning-export-xlsx": {"admin", "analyst"},
+    "workspace:journal": {"manager", "worker"},
+    "workspace:household-journal": {"manager", "worker"},
+    "workspace:journal-correct": {"manager", "worker"},
+    "workspace:consents": {"manager", "worker"},
+    "workspace:consent-new": {"manager", "worker"},
+    "workspace:household-consents": {"manager", "worker"},
+    "workspace:household-consent-new": {"manager", "worker"},
+    "workspace:consent-withdraw": {"manager", "worker"},
+    "workspace:escalate-person": {"manager", "worker"},
+    "workspace:escalate-contact": {"manager", "worker"},
+    "workspace:escalation": {"manager", "worker"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -142,7 +158,7 @@ def objects(demo, centres):
     called, _code = booking.do_request_callback(
         center=home, alias="Test", phone="+46701234567", language="sv", when="any"
     )
-    return {
+    return casework_objects(home, person) | {
         "scenario": create_example_scenario(actor="test", municipality=demo).pk,
         "appointment": appointment.pk,
         "question": asked.pk,
@@ -160,6 +176,40 @@ def objects(demo, centres):
         "user": user("anna").pk,
         "slug": home.slug,
         "code": "sv",
+    }
+
+
+def casework_objects(home, person):
+    """A household, journal note, consent, contact and escalation of the first centre."""
+    anna = user("anna")
+    household = Household.objects.create(center=home, name="Matrix")
+    note = do_write_note(actor=anna, person=person, text="Matrix")
+    consent = Consent.objects.create(
+        center=home,
+        person=person,
+        scope=["identity"],
+        recipient_unit="Matrix",
+        purpose="Matrix",
+        given_how="verbal",
+        given_by="person",
+        given_on="2026-01-01",
+        valid_until="2099-01-01",
+    )
+    contact = Contact.objects.create(
+        center=home,
+        service=Service.objects.filter(centers=home).first(),
+        channel="drop_in",
+        occurred_on="2026-01-01",
+    )
+    escalation, _task = do_create_escalation(
+        actor=anna, center=home, kind="formal_case", to_unit="Matrix", reason="other", person=person
+    )
+    return {
+        "household": household.pk,
+        "note": note.pk,
+        "consent": consent.pk,
+        "contact": contact.pk,
+        "escalation": escalation.pk,
     }
 
 
@@ -186,6 +236,17 @@ OBJECT_FOR = {
     "planning-scenario": "scenario",
     "planning-scenario-print": "scenario",
     "planning-scenario-delete": "scenario",
+    "journal": "person",
+    "household-journal": "household",
+    "journal-correct": "note",
+    "consents": "person",
+    "consent-new": "person",
+    "household-consents": "household",
+    "household-consent-new": "household",
+    "consent-withdraw": "consent",
+    "escalate-person": "person",
+    "escalate-contact": "contact",
+    "escalation": "escalation",
 }
 
 

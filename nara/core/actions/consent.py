@@ -12,6 +12,31 @@ class MissingConsent(PermissionError):
     """No valid consent covers the disclosure; the message names what is missing."""
 
 
+class ConsentError(ValueError):
+    """The consent cannot be recorded as given; the message says why. Nothing was saved."""
+
+
+def check_consent_input(*, scope, purpose, given_how, given_by, given_on, valid_until, **recipient):
+    """Why these values make no valid consent, or None. Checked before anything is saved."""
+    today = timezone.localdate()
+    if not scope or not set(scope) <= set(Consent.Scope.values):
+        return _("Choose what may be shared.")
+    has_partner = bool(recipient.get("recipient_partner"))
+    if has_partner == bool(recipient.get("recipient_unit", "").strip()):
+        return _("Choose one recipient: a partner or a named unit.")
+    if not purpose.strip():
+        return _("Write what the information may be used for.")
+    if given_how not in Consent.GivenHow.values or given_by not in Consent.GivenBy.values:
+        return _("Say how the consent was given and by whom.")
+    if given_on > today:
+        return _("The consent cannot be given on a date in the future.")
+    if valid_until < given_on:
+        return _("The consent cannot end before the day it was given.")
+    if valid_until < today:
+        return _("This consent has already expired. Record a consent that is valid today.")
+    return None
+
+
 def do_record_consent(
     *,
     actor,
@@ -28,6 +53,26 @@ def do_record_consent(
     recipient_unit="",
 ):
     given_on = given_on or timezone.localdate()
+    problem = check_consent_input(
+        scope=scope,
+        purpose=purpose,
+        given_how=given_how,
+        given_by=given_by,
+        given_on=given_on,
+        valid_until=valid_until,
+        recipient_partner=recipient_partner,
+        recipient_unit=recipient_unit,
+    )
+    if problem:
+        raise ConsentError(problem)
+    if (person is None) == (household is None):
+        raise ConsentError(_("A consent is given for one person or one household."))
+    subject = person or household
+    if subject.center_id != center.pk:
+        raise ConsentError(_("The consent is recorded at the centre the person belongs to."))
+    partner = recipient_partner
+    if partner is not None and partner.municipality_id != center.municipality_id:
+        raise ConsentError(_("Choose a partner of this municipality."))
     with transaction.atomic():
         consent = Consent(
             center=center,
@@ -35,8 +80,8 @@ def do_record_consent(
             household=household,
             scope=sorted(set(scope)),
             recipient_partner=recipient_partner,
-            recipient_unit=recipient_unit,
-            purpose=purpose,
+            recipient_unit=recipient_unit.strip(),
+            purpose=purpose.strip(),
             given_how=given_how,
             given_by=given_by,
             given_on=given_on,
@@ -76,6 +121,32 @@ def do_withdraw_consent(*, actor, consent):
     return consent
 
 
+def record_consents_view(*, actor, subject, flags=(), reason=""):
+    """A look at a person's or household's consents, in the audit trail."""
+    person_id = subject.pk if subject.__class__.__name__ == "Person" else None
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="consent.view",
+            obj=subject,
+            person_id=person_id,
+            flags=flags,
+            reason=reason,
+        )
+
+
+def consent_status(consent, on=None):
+    """ "valid", "expired", "not_yet_valid" or "withdrawn", for the pages."""
+    on = on or timezone.localdate()
+    if consent.withdrawn_at is not None:
+        return "withdrawn"
+    if on > consent.valid_until:
+        return "expired"
+    if on < consent.given_on:
+        return "not_yet_valid"
+    return "valid"
+
+
 def recipient_name(consent):
     return (
         str(consent.recipient_partner) if consent.recipient_partner_id else consent.recipient_unit
@@ -89,6 +160,8 @@ def require_consent(
 
     Call it inside the transaction of the disclosure, so a withdrawal that commits first wins.
     """
+    if (person is None) == (household is None):
+        raise ValueError("require_consent needs exactly one of person and household")
     candidates = Consent.objects.select_for_update().filter(withdrawn_at__isnull=True)
     if person is not None:
         candidates = candidates.filter(person=person)
@@ -105,9 +178,17 @@ def require_consent(
         if wanted <= set(consent.scope):
             return consent
     if not current:
-        raise MissingConsent(_("There is no valid consent for this recipient."))
+        recipient = str(recipient_partner) if recipient_partner is not None else recipient_unit
+        raise MissingConsent(
+            _("There is no valid consent to share %(what)s with %(recipient)s.")
+            % {"what": _scope_labels(wanted), "recipient": recipient.strip()}
+        )
     missing = wanted - set().union(*(set(c.scope) for c in current))
-    labels = ", ".join(str(Consent.Scope(s).label) for s in sorted(missing))
     raise MissingConsent(
-        _("The consent for this recipient does not cover: %(what)s.") % {"what": labels}
+        _("The consent for this recipient does not cover: %(what)s.")
+        % {"what": _scope_labels(missing)}
     )
+
+
+def _scope_labels(scope):
+    return ", ".join(str(Consent.Scope(s).label) for s in sorted(scope))
