@@ -7,8 +7,10 @@ whose check is removed lets someone in and fails `test_matrix`.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
+from django.utils import timezone
 
 from nara.core.actions import booking
+from nara.core.actions.contacts import do_register_contact
 from nara.core.actions.people import do_create_person
 from nara.core.models import (
     Area,
@@ -91,6 +93,12 @@ EXPECTED = {
     "workspace:planning-compare": {"admin", "analyst"},
     "workspace:planning-export-csv": {"admin", "analyst"},
     "workspace:planning-export-xlsx": {"admin", "analyst"},
+    # Casework: contacts and support offers (own centre only; never admin or analyst by role).
+    "workspace:contact-new": {"manager", "worker"},
+    "workspace:dropin-headcount": {"manager", "worker"},
+    "workspace:centre-offers": {"manager", "worker"},
+    "workspace:contact": {"manager", "worker"},
+    "workspace:offer": {"manager", "worker"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -137,7 +145,18 @@ def objects(demo, centres):
     called, _code = booking.do_request_callback(
         center=home, alias="Test", phone="+46701234567", language="sv", when="any"
     )
+    contact = do_register_contact(
+        actor=user("anna"),
+        center=home,
+        service=home.services.get(slug="samtal"),
+        channel="drop_in",
+        occurred_on=timezone.localdate(),
+        alias_name="Matrix",
+        offer_service=home.services.get(slug="samtal"),
+    )
     return {
+        "contact": contact.pk,
+        "offer": contact.offers.get().pk,
         "scenario": create_example_scenario(actor="test", municipality=demo).pk,
         "appointment": appointment.pk,
         "question": asked.pk,
@@ -180,6 +199,8 @@ OBJECT_FOR = {
     "planning-scenario": "scenario",
     "planning-scenario-print": "scenario",
     "planning-scenario-delete": "scenario",
+    "contact": "contact",
+    "offer": "offer",
 }
 
 
