@@ -133,7 +133,9 @@ def contact_new(request, pk):
     data = request.POST if request.method == "POST" else request.GET
     service = _chosen_service(centre, data)
     if service is None:
-        return _service_choice(request, centre)
+        if request.method == "POST":
+            messages.error(request, _("Choose a service this centre gives. Nothing was saved."))
+        return _service_choice(request, centre, status=400 if request.method == "POST" else 200)
     origin = _origin(request, centre, data)
     if request.method != "POST":
         form = ContactForm(centre=centre, service=service)
@@ -244,14 +246,14 @@ def _as_date(value):
         return timezone.localdate()
 
 
-def _service_choice(request, centre):
+def _service_choice(request, centre, status=200):
     keep = {k: v for k, v in request.GET.items() if k != "service"}
     context = {
         "centre": centre,
         "services": centre.services.order_by("topic", "slug"),
         "keep": urlencode(keep),
     }
-    return render(request, "workspace/casework/contact_service.html", context)
+    return render(request, "workspace/casework/contact_service.html", context, status=status)
 
 
 @staff_view(*CASEWORK)

@@ -88,7 +88,13 @@ class Counted:
 def test_anonymous_drop_in_contact_with_topic_and_offer_in_a_few_clicks(
     new_context, anna_state, facts
 ):
-    page = new_context(locale="sv-SE", storage_state=anna_state).new_page()
+    context = axe_context(
+        new_context,
+        locale="sv-SE",
+        storage_state=anna_state,
+        viewport={"width": 360, "height": 740},
+    )
+    page = context.new_page()
     before_contacts = db_call(_contacts, facts.centre)
     before_offers = db_call(_offers, facts.centre)
     # From the calendar's drop-in link: the form opens here.
@@ -123,6 +129,19 @@ def test_anonymous_drop_in_contact_with_topic_and_offer_in_a_few_clicks(
     assert offers == [("samtal", "accepted", None, None)]
     # The page is empty again for the next visitor.
     assert not page.get_by_label(tr(STAFF_LANG, "Being a parent")).is_checked()
+    found = accessibility_problems(page, "no-identity contact form")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The offer page: the answer is there, and the help can start.
+    page.get_by_role("link", name=tr(STAFF_LANG, "Support offers at this centre")).click()
+    page.locator("main ul").get_by_role("link", name=facts.no_identity).last.click()
+    expect(page.locator("[data-answer]")).to_have_attribute("data-answer", "accepted")
+    found += accessibility_problems(page, "offer page")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.get_by_role("button", name=tr(STAFF_LANG, "The help started")).click()
+    expect(page.locator(".message.success")).to_have_text(tr(STAFF_LANG, "Saved."))
+    expect(page.get_by_role("button", name=tr(STAFF_LANG, "The help ended"))).to_be_visible()
+    assert not found, "\n\n".join(found)
 
 
 def test_halmstad_ten_counts_only_contacts_in_a_row_on_a_phone(new_context, anna_state, facts):
@@ -154,7 +173,11 @@ def test_halmstad_ten_counts_only_contacts_in_a_row_on_a_phone(new_context, anna
     for n in range(1, 11):
         page.get_by_label(tr(STAFF_LANG, topics[n % len(topics)])).check()
         page.get_by_label(tr(STAFF_LANG, "Age") + ":").select_option("26-64")
-        page.locator("main").get_by_role("button", name=tr(STAFF_LANG, "Save contact")).click()
+        if n % 2:
+            page.locator("main").get_by_role("button", name=tr(STAFF_LANG, "Save contact")).click()
+        else:  # keyboard-first: Enter in a field submits the form
+            page.get_by_label(tr(STAFF_LANG, "Minutes (optional)") + ":").fill("5")
+            page.keyboard.press("Enter")
         saved = tr(
             STAFF_LANG,
             "Saved. %(count)d contacts recorded on %(date)s.",

@@ -337,6 +337,40 @@ def test_offer_for_a_service_the_centre_does_not_give_is_refused(
     assert 'name="topics"' not in text(response)
 
 
+def test_garbage_never_gives_a_server_error_and_saves_nothing(
+    as_worker, centres, service_elsewhere
+):
+    before = snapshot()
+    garbage = {
+        "service": "abc",
+        "person": "x",
+        "household": "-1",
+        "appointment": "abc",
+        "duration_minutes": "ten",
+        "occurred_on": "2026-02-30",
+        "topics": "\x00",
+        "area": "abc",
+        "offer_service": "999999",
+    }
+    url = f"/staff/centres/{centres[0].pk}/contacts/new/"
+    response = as_worker.post(url, garbage)
+    assert response.status_code == 400
+    assert "Välj en insats som centret ger. Inget sparades." in text(response)
+    for service_pk in (service(COUNTS_ONLY).pk, service(FULL).pk, service_elsewhere.pk):
+        response = as_worker.post(url, {**garbage, "service": service_pk})
+        assert response.status_code in (400, 403), response.status_code
+    for query in ("?date=nonsense&channel=x", "?appointment=abc", "?person=abc&service=1"):
+        assert as_worker.get(url + query).status_code < 500
+    headcount = f"/staff/centres/{centres[0].pk}/headcount/"
+    assert as_worker.post(headcount, {"date": "x", "count": "-1"}).status_code == 302
+    offer = _offer(centres[0])
+    for data in ({"step": "answer"}, {"step": "end", "ended_on": "x"}, {"step": "nope"}):
+        assert offer_post(as_worker, offer, **data).status_code < 500
+    offer.refresh_from_db()
+    assert offer.answer == "no_answer" and not DropInHeadcount.objects.exists()
+    assert Contact.objects.count() == before[0] + 1  # only the one made for the offer
+
+
 # Entry points --------------------------------------------------------------------------------
 
 
