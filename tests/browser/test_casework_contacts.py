@@ -213,3 +213,15 @@ def test_halmstad_ten_counts_only_contacts_in_a_row_on_a_phone(new_context, anna
     assert {c[5] for c in rows[before:]} == {"motesplats"}
     assert "Kalle" not in page.url
     assert not found, "\n\n".join(found)
+
+
+def test_a_contact_is_recorded_without_javascript(new_context, anna_state, facts):
+    context = new_context(locale="sv-SE", storage_state=anna_state, java_script_enabled=False)
+    page = context.new_page()
+    before = len(db_call(_contacts, facts.centre))
+    page.goto(f"/staff/centres/{facts.centre}/contacts/new/?service={facts.counts_only_pk}")
+    page.get_by_label(tr(STAFF_LANG, "Housing")).check()
+    page.locator("main").get_by_role("button", name=tr(STAFF_LANG, "Save contact")).click()
+    expect(page.locator(".message.success")).to_be_visible()
+    rows = db_call(_contacts, facts.centre)
+    assert len(rows) == before + 1 and rows[-1][1] == ["housing"]
