@@ -9,7 +9,7 @@ Anything else is refused with a message that says why, and nothing is saved.
 import datetime as dt
 import secrets
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -170,20 +170,29 @@ def _alias_for(center, alias, alias_name, generate):
     if name:
         if len(name) > 40:
             raise ContactRefused(_("An alias has at most 40 characters."), "alias_name")
-        found = Alias.objects.filter(center=center, name__iexact=name).first()
-        if found is not None:
-            return found, False
-        return Alias.objects.create(center=center, name=name), True
+        return _existing_or_new_alias(center, name)
     if generate:
-        return Alias.objects.create(center=center, name=_free_alias_name(center)), True
+        return _existing_or_new_alias(center, _free_alias_name(center))
     return None, False
 
 
+def _existing_or_new_alias(center, name):
+    found = Alias.objects.filter(center=center, name__iexact=name).first()
+    if found is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            return Alias.objects.create(center=center, name=name), True
+    except IntegrityError:  # the same alias was given at the same moment elsewhere
+        return Alias.objects.get(center=center, name=name), False
+
+
 def _free_alias_name(center):
-    while True:
-        name = f"{secrets.choice(ALIAS_WORDS)}-{secrets.randbelow(900) + 100}"
+    for _attempt in range(20):
+        name = f"{secrets.choice(ALIAS_WORDS)}-{secrets.randbelow(9000) + 1000}"
         if not Alias.objects.filter(center=center, name__iexact=name).exists():
             return name
+    return f"{secrets.choice(ALIAS_WORDS)}-{secrets.token_hex(4)}"
 
 
 def do_register_contact(
