@@ -8,8 +8,10 @@ import pytest
 import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
+from django.utils import timezone
 
 from nara.core.actions import booking
+from nara.core.actions.contacts import do_register_contact
 from nara.core.actions.escalations import do_create_escalation
 from nara.core.actions.journal import do_write_note
 from nara.core.actions.people import do_create_person
@@ -111,6 +113,12 @@ EXPECTED = {
     "workspace:escalate-person": {"manager", "worker"},
     "workspace:escalate-contact": {"manager", "worker"},
     "workspace:escalation": {"manager", "worker"},
+    # Casework: contacts and support offers (own centre only; never admin or analyst by role).
+    "workspace:contact-new": {"manager", "worker"},
+    "workspace:dropin-headcount": {"manager", "worker"},
+    "workspace:centre-offers": {"manager", "worker"},
+    "workspace:contact": {"manager", "worker"},
+    "workspace:offer": {"manager", "worker"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -158,7 +166,18 @@ def objects(demo, centres):
     called, _code = booking.do_request_callback(
         center=home, alias="Test", phone="+46701234567", language="sv", when="any"
     )
+    contact = do_register_contact(
+        actor=user("anna"),
+        center=home,
+        service=home.services.get(slug="samtal"),
+        channel="drop_in",
+        occurred_on=timezone.localdate(),
+        alias_name="Matrix",
+        offer_service=home.services.get(slug="samtal"),
+    )
     return casework_objects(home, person) | {
+        "contact": contact.pk,
+        "offer": contact.offers.get().pk,
         "scenario": create_example_scenario(actor="test", municipality=demo).pk,
         "appointment": appointment.pk,
         "question": asked.pk,
@@ -247,6 +266,8 @@ OBJECT_FOR = {
     "escalate-person": "person",
     "escalate-contact": "contact",
     "escalation": "escalation",
+    "contact": "contact",
+    "offer": "offer",
 }
 
 

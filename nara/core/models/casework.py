@@ -132,6 +132,8 @@ class Contact(models.Model):
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # No area and this unset: not stated. Set: lives outside the centre's catchment.
+    area_outside = models.BooleanField(_("lives outside the catchment"), default=False)
     language = models.CharField(_("language"), max_length=8, blank=True)
     interpreter_used = models.BooleanField(_("interpreter used"), default=False)
     previously_known = models.CharField(
