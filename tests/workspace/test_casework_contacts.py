@@ -385,6 +385,8 @@ def _attended_appointment(centre, status="attended"):
     # The visit took place an hour ago.
     an_hour_ago = timezone.now() - dt.timedelta(hours=1)
     Slot.objects.filter(pk=slot.pk).update(starts_at=an_hour_ago, ends_at=timezone.now())
+    appointment.refresh_from_db()
+    appointment.slot.refresh_from_db()
     booking.do_mark(actor="test", appointment=appointment, status=status)
     appointment.refresh_from_db()
     return appointment
