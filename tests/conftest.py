@@ -14,6 +14,7 @@ from django.test import Client
 from nara.core import content_version
 from nara.core.demo import build_demo
 from nara.core.models import Center, Municipality
+from tests import leak_scan
 
 # Fast hashing in tests only; production keeps Django's default (PBKDF2).
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -116,3 +117,26 @@ def read_page():
         return response.content.decode()
 
     return read
+
+
+# Personnummer, reservnummer and journal text never in a URL, log line, message, HTML attribute or
+# audit entry's clear text: every request and log record of the whole run is scanned.
+LEAKS = leak_scan.LEAKS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leak_scanner():
+    leak_scan.install(LEAKS)
+    return LEAKS
+
+
+def pytest_terminal_summary(terminalreporter):
+    if LEAKS.found:
+        terminalreporter.section("personal data where it must never be")
+        for where, kind in sorted(set(LEAKS.found)):
+            terminalreporter.write_line(f"{kind} in {where}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if LEAKS.found and exitstatus == 0:
+        session.exitstatus = 1
