@@ -32,12 +32,12 @@ DEBUG = env_bool("NARA_DEBUG", False)
 # runs on public development keys and relaxes the start-up checks below; anything else is
 # production. Development mode is refused for a public host name.
 DEV_MODE = DEBUG or env_bool("NARA_DEV_MODE", False)
-if DEV_MODE and not DEBUG:
+if DEV_MODE:
     _hosts = env("NARA_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
     if any(h and h not in ("127.0.0.1", "localhost", "::1", "testserver") for h in _hosts):
         raise ImproperlyConfigured(
-            "NARA_DEV_MODE=1 is for development on this machine only; it is refused "
-            "with NARA_ALLOWED_HOSTS naming a public host."
+            "NARA_DEV_MODE=1 and NARA_DEBUG=1 are for development on this machine only; they "
+            "are refused with NARA_ALLOWED_HOSTS naming a public host."
         )
 
 # Keys. Three separate secrets, none with a usable default: NARA_SECRET_KEY (sessions, signed

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from nara.core import crypto, queries
@@ -120,6 +121,7 @@ def _private_link(request, token):
     return request.build_absolute_uri(reverse("public:booking-code")) + "#t=" + token
 
 
+@never_cache
 def booking(request):
     appointment = _managed(request)
     if appointment is None:
@@ -144,6 +146,7 @@ def booking_cancel(request):
     return redirect("public:booking")
 
 
+@never_cache
 def booking_rebook(request):
     appointment = _managed(request)
     if appointment is None:
@@ -164,6 +167,7 @@ def booking_rebook(request):
     return render(request, "public/rebook.html", context, status=status)
 
 
+@never_cache
 def booking_by_code(request):
     """Manage a booking: the private link (its token in the fragment, posted here by a small
     script) or the code typed in. Both stay valid until the visit; neither renews the other."""
@@ -257,6 +261,7 @@ def question(request, slug):
     return render(request, "public/question.html", context, status=status)
 
 
+@never_cache
 def answers(request):
     """Read the answer to a question, or whether we have called, with the code."""
     form = CodeForm(request.POST or None)

@@ -69,7 +69,12 @@ def test_production_refuses_a_short_key(tmp_path):
 
 def test_the_development_key_opt_in_is_refused_for_a_public_host(tmp_path):
     result = start(tmp_path, NARA_DEV_MODE="1", NARA_ALLOWED_HOSTS="nara.example.se")
-    refused(result, "NARA_DEV_MODE=1 is for development on this machine only")
+    refused(result, "are for development on this machine only")
+
+
+def test_debug_pages_are_refused_for_a_public_host(tmp_path):
+    result = start(tmp_path, NARA_DEBUG="1", NARA_ALLOWED_HOSTS="nara.example.se")
+    refused(result, "are for development on this machine only")
 
 
 def test_production_starts_with_its_three_keys_given_as_files(tmp_path):

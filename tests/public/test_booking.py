@@ -282,3 +282,17 @@ def test_interpreter_choice_offers_only_languages_some_free_time_has(centre, res
     )
     assert answer.status_code == 400
     assert not Appointment.objects.exists()
+
+
+def test_pages_that_show_a_booking_or_an_answer_are_never_stored(centre, resident):
+    """On a shared device, Back or the browser's cache must not show someone else's booking."""
+    book(resident, centre, free_slots(centre)[0])
+    for path in (
+        "/sv/booking/manage/",
+        "/sv/booking/manage/rebook/",
+        "/sv/booking/",
+        "/sv/answers/",
+    ):
+        response = resident.get(path)
+        assert response.status_code == 200, path
+        assert "no-store" in response["Cache-Control"], path
