@@ -30,7 +30,13 @@ from .casework import (
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
 from .content import ContentVersion, MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
-from .people import Person
+from .people import (
+    REPLACEABLE_KINDS,
+    TEMPORARY_KINDS,
+    FormerIdentity,
+    IdentityKind,
+    Person,
+)
 from .services import Service
 from .staff import (
     CENTRE_ROLES,
@@ -75,6 +81,10 @@ __all__ = [
     "Membership",
     "Partner",
     "Person",
+    "FormerIdentity",
+    "IdentityKind",
+    "REPLACEABLE_KINDS",
+    "TEMPORARY_KINDS",
     "Role",
     "RoleGrantRequest",
     "StaffProfile",
