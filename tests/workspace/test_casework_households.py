@@ -97,12 +97,21 @@ def test_a_reserve_number_is_accepted_marked_temporary_and_never_shown_in_clear(
     assert number not in audit_text() and number not in raw_row("core_person")
 
 
+def test_a_reserve_number_finds_the_person_like_a_personnummer(as_worker, centres):
+    number = reserve_numbers()[0]
+    register(as_worker, centres[0], pnr=number)
+    found = as_worker.post("/staff/people/", {"by": "personnummer", "pnr": number})
+    assert found.status_code == 302 and found.url == f"/staff/people/{Person.objects.get().pk}/"
+
+
 def test_a_reserve_number_with_a_wrong_check_digit_is_refused(as_worker, centres):
     number = reserve_numbers()[0]
     wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
     page = register(as_worker, centres[0], pnr=wrong)
     assert page.status_code == 400 and "The check digit is wrong" in page.content.decode()
     assert wrong not in page.content.decode() and not Person.objects.exists()
+    # The check digit is what was wrong: with it right, the same number is accepted.
+    assert register(as_worker, centres[0], pnr=number).status_code == 302
 
 
 def test_without_any_number_the_municipality_gives_a_temporary_identity(as_worker, centres):
