@@ -22,6 +22,7 @@ from nara.core.actions.people import (
     do_record_duplicate_attempt,
     do_replace_identity,
     do_set_person_legal_hold,
+    do_update_contact_details,
     find_by_name,
     find_by_personnummer,
     record_search,
@@ -156,6 +157,14 @@ class PersonForm(forms.Form):
                 gettext_lazy("Give either a number or a temporary identity, not both.")
             )
         return data
+
+
+class ContactDetailsForm(forms.Form):
+    address = forms.CharField(label=gettext_lazy("Address"), max_length=200, required=False)
+    phone = PersonForm.base_fields["phone"]
+    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=120, required=False)
+    preferred_language = PersonForm.base_fields["preferred_language"]
+    clean_phone = PersonForm.clean_phone
 
 
 class ReasonForm(forms.Form):
@@ -335,3 +344,25 @@ def person_legal_hold(request, pk):
     do_set_person_legal_hold(actor=request.user, person=person, on=request.POST.get("on") == "1")
     messages.success(request, gettext_lazy("Saved."))
     return redirect("workspace:person", person.pk)
+
+
+@staff_view(*CENTRE_ROLES)
+def person_contact_details(request, pk):
+    """Change address, phone, e-mail and language. For a protected identity the current values
+    are not shown here (they are shown only on the person page, asked for and flagged)."""
+    person = access.check_person(request.user, pk)
+    initial = {"preferred_language": person.preferred_language}
+    if not person.protected_identity:
+        initial |= {"address": person.address, "phone": person.phone, "email": person.email}
+    form = ContactDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if person.protected_identity:  # nothing was shown, so an empty field keeps the value
+            current = {"address": person.address, "phone": person.phone, "email": person.email}
+            data |= {name: value for name, value in current.items() if not data[name]}
+        do_update_contact_details(actor=request.user, person=person, **data)
+        messages.success(request, gettext_lazy("Saved."))
+        return redirect("workspace:person", person.pk)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "person_id": person.pk, "protected": person.protected_identity}
+    return render(request, "workspace/person_contact_details.html", context, status=status)

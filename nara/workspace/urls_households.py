@@ -6,6 +6,11 @@ from . import alias_views, household_views, people_views
 
 urlpatterns = [
     path("people/<int:pk>/identity/", people_views.person_identity, name="person-identity"),
+    path(
+        "people/<int:pk>/contact-details/",
+        people_views.person_contact_details,
+        name="person-contact-details",
+    ),
     path("people/<int:pk>/legal-hold/", people_views.person_legal_hold, name="person-legal-hold"),
     path("people/<int:pk>/link-alias/", alias_views.alias_link, name="person-alias-link"),
     path(

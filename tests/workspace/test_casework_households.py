@@ -347,19 +347,21 @@ def test_others_are_refused_every_household_alias_and_identity_page(
         f"/staff/aliases/{alias.pk}/",
         f"/staff/aliases/{alias.pk}/unlink/",
         f"/staff/people/{person.pk}/identity/",
+        f"/staff/people/{person.pk}/contact-details/",
     ]
     posts = [
         (f"/staff/households/{household.pk}/legal-hold/", {"on": "1"}),
         (f"/staff/households/members/{member.pk}/remove/", {}),
         (f"/staff/people/{person.pk}/legal-hold/", {"on": "1"}),
         (f"/staff/people/{person.pk}/identity/", {"pnr": sample_pnr(36)}),
+        (f"/staff/people/{person.pk}/contact-details/", {"phone": "0701234567"}),
         (f"/staff/aliases/{alias.pk}/unlink/", {"reason": "Not the same person at all"}),
     ]
     assert [client.get(url).status_code for url in gets] == [403] * len(gets)
     assert [client.post(url, data).status_code for url, data in posts] == [403] * len(posts)
     assert household.members.count() == 1 and not Household.objects.get().legal_hold
     assert Alias.objects.get().person_id == person.pk
-    assert Person.objects.get().identity_kind == "reservnummer"
+    assert Person.objects.get().identity_kind == "reservnummer" and not Person.objects.get().phone
     listed = client.get("/staff/households/").content.decode()
     assert "Familjen Ali" not in listed
 
@@ -482,3 +484,33 @@ def test_staff_pages_in_swedish(as_worker, centres):
     alias_page = as_worker.get(f"/staff/aliases/{alias.pk}/", HTTP_ACCEPT_LANGUAGE="sv")
     assert "Inte kopplat till en person" in alias_page.content.decode()
     assert user("anna").pk  # the Swedish staff persona
+
+
+def test_contact_details_are_changed_audited_and_never_shown_for_a_protected_identity(
+    as_worker, centres
+):
+    register(as_worker, centres[0], address="Gamla vägen 1", phone="0701111111")
+    open_person = Person.objects.get()
+    url = f"/staff/people/{open_person.pk}/contact-details/"
+    assert "Gamla vägen 1" in as_worker.get(url).content.decode()
+    bad = as_worker.post(url, {"phone": "call me", "email": "x@example.org"}, **EN)
+    assert bad.status_code == 400 and Person.objects.get().email == ""
+    as_worker.post(
+        url, {"address": "Nya vägen 2", "phone": "0702222222", "preferred_language": "so"}
+    )
+    open_person.refresh_from_db()
+    assert (open_person.address, open_person.phone, open_person.preferred_language) == (
+        "Nya vägen 2",
+        "0702222222",
+        "so",
+    )
+    event = AuditEvent.objects.get(action="person.update_contact_details")
+    assert "Nya" not in str(event.changes) and "0702222222" not in str(event.changes)
+
+    register(as_worker, centres[0], first_name="Dold", address="Hemlig 3", protected_identity="on")
+    hidden = Person.objects.get(first_name="Dold")
+    url = f"/staff/people/{hidden.pk}/contact-details/"
+    assert "Hemlig 3" not in as_worker.get(url).content.decode()
+    as_worker.post(url, {"phone": "0703333333"})
+    hidden.refresh_from_db()
+    assert hidden.address == "Hemlig 3" and hidden.phone == "0703333333"

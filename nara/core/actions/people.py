@@ -293,3 +293,47 @@ def find_by_name(*, centre_ids, name="", birth_date=None):
     if birth_date:
         people = people.filter(birth_date=birth_date)
     return people.select_related("center").order_by("last_name", "first_name", "pk")[:50]
+
+
+def do_update_contact_details(*, actor, person, address, phone, email, preferred_language):
+    """New address, phone, e-mail or language; the values are masked in the audit entry."""
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        before = {
+            "address_encrypted": person.address,
+            "phone_encrypted": person.phone,
+            "email_encrypted": person.email,
+            "preferred_language": person.preferred_language,
+        }
+        after = {
+            "address_encrypted": address.strip(),
+            "phone_encrypted": phone.strip(),
+            "email_encrypted": email.strip(),
+            "preferred_language": preferred_language,
+        }
+        changes = audit.field_changes(before, after, personal=PERSONAL_FIELDS)
+        if not changes:
+            return person
+        person.address_encrypted = crypto.encrypt(after["address_encrypted"])
+        person.address_hash = address_lookup(address)
+        person.phone_encrypted = crypto.encrypt(after["phone_encrypted"])
+        person.email_encrypted = crypto.encrypt(after["email_encrypted"])
+        person.preferred_language = preferred_language
+        person.save(
+            update_fields=[
+                "address_encrypted",
+                "address_hash",
+                "phone_encrypted",
+                "email_encrypted",
+                "preferred_language",
+            ]
+        )
+        audit.record(
+            actor=actor,
+            action="person.update_contact_details",
+            obj=person,
+            person_id=person.pk,
+            changes=changes,
+            flags={"protected_identity"} if person.protected_identity else (),
+        )
+    return person
