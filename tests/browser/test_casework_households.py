@@ -16,7 +16,13 @@ from playwright.sync_api import expect
 from tests.conftest import shared_file
 
 from .support import db_call, tr
-from .test_staff_flows import STAFF_LANG, sign_in, staff_page
+from .test_staff_flows import (
+    STAFF_LANG,
+    accessibility_problems,
+    axe_context,
+    sign_in,
+    staff_page,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -130,3 +136,81 @@ def test_vivalla_anonymous_visitor_is_identified_later_with_consent(new_context)
     assert {"person.create", "consent.record", "alias.link", "alias.view"} <= set(
         recorded["audited"]
     )
+
+
+def _a_family_with_a_protected_mother():
+    """Ids of the pages to look at: a household with a protected mother and a child."""
+    from nara.core.actions.aliases import do_link_alias
+    from nara.core.actions.households import do_add_member, do_create_household
+    from nara.core.actions.people import do_create_person
+    from nara.core.models import Alias, Membership
+
+    centre = Membership.objects.select_related("center").get(user__username="anna").center
+    mother = do_create_person(
+        actor="browser-test",
+        center=centre,
+        first_name="Hodan",
+        last_name="Skyddadsdottir",
+        address="Hemliga gatan 9",
+        phone="0709998877",
+        protected_identity=True,
+    )
+    child = do_create_person(
+        actor="browser-test", center=centre, first_name="Ayaan", last_name="Skyddadsdottir"
+    )
+    household = do_create_household(actor="browser-test", center=centre, name="Familjen H")
+    do_add_member(actor="browser-test", household=household, person=mother, relationship="parent")
+    do_add_member(actor="browser-test", household=household, person=child, relationship="child")
+    alias = Alias.objects.create(center=centre, name="Månskenet")
+    do_link_alias(
+        actor=Membership.objects.get(user__username="anna").user,
+        alias=alias,
+        person=child,
+        consent_given=True,
+        given_how="verbal",
+        given_by="guardian",
+        valid_until=dt.date.today() + dt.timedelta(days=30),
+    )
+    return {"mother": mother.pk, "child": child.pk, "household": household.pk, "alias": alias.pk}
+
+
+def test_people_household_and_alias_pages_fit_a_phone_and_hide_the_protected(new_context):
+    ids = db_call(_a_family_with_a_protected_mother)
+    context = axe_context(new_context, locale="sv-SE", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    found = []
+
+    def check(label):
+        found.extend(accessibility_problems(page, label))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, label
+        text = page.content()
+        assert "Hemliga gatan" not in text and "0709998877" not in text, label
+
+    sign_in(page, "anna")
+    pages = [
+        ("register a person", "/staff/people/new/"),
+        ("household", f"/staff/households/{ids['household']}/"),
+        ("households", "/staff/households/"),
+        ("new household", "/staff/households/new/"),
+        ("aliases", "/staff/aliases/"),
+        ("alias", f"/staff/aliases/{ids['alias']}/"),
+        ("unlink", f"/staff/aliases/{ids['alias']}/unlink/"),
+        ("child", f"/staff/people/{ids['child']}/"),
+        ("identity", f"/staff/people/{ids['child']}/identity/"),
+        ("contact details", f"/staff/people/{ids['mother']}/contact-details/"),
+    ]
+    for label, path in pages:
+        page.goto(path)
+        check(label)
+    household = page.goto(f"/staff/households/{ids['household']}/")
+    assert household.status == 200 and "Hodan" not in page.content()
+    # The protected mother: a reason first, then the page without address or phone.
+    page.goto(f"/staff/people/{ids['mother']}/")
+    page.get_by_label(tr(STAFF_LANG, "Why do you need to see this person?")).fill(
+        "Planerar hembesök i dag med kollega"
+    )
+    page.locator("main").get_by_role("button", name=tr(STAFF_LANG, "Show")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hodan Skyddadsdottir")
+    expect(page.locator("main")).to_contain_text(tr(STAFF_LANG, "Hidden: protected identity"))
+    check("protected person")
+    assert not found, "axe-core and ARIA:\n" + "\n\n".join(found)
