@@ -514,3 +514,36 @@ def test_contact_details_are_changed_audited_and_never_shown_for_a_protected_ide
     as_worker.post(url, {"phone": "0703333333"})
     hidden.refresh_from_db()
     assert hidden.address == "Hemlig 3" and hidden.phone == "0703333333"
+
+
+def test_every_access_to_a_protected_identity_is_flagged(as_worker, centres):
+    register(as_worker, centres[0], protected_identity="on", pnr=reserve_numbers()[0])
+    person = Person.objects.get()
+    household = Household.objects.create(center=centres[0], name="Familjen A")
+    alias = alias_with_contacts(centres[0])
+    base = f"/staff/people/{person.pk}"
+    as_worker.post(f"{base}/household/", {"household": household.pk, "relationship": "parent"})
+    as_worker.post(f"{base}/legal-hold/", {"on": "1"})
+    as_worker.post(f"{base}/contact-details/", {"phone": "0701234567"})
+    as_worker.post(f"{base}/identity/", {"pnr": sample_pnr(37)})
+    link(as_worker, person, alias)
+    as_worker.get(f"/staff/households/{household.pk}/")
+    as_worker.get(f"/staff/aliases/{alias.pk}/")
+    as_worker.post(f"/staff/aliases/{alias.pk}/unlink/", {"reason": "Registered by mistake today"})
+    member = HouseholdMember.objects.get()
+    as_worker.post(f"/staff/households/members/{member.pk}/remove/")
+    events = AuditEvent.objects.filter(person_id=person.pk).exclude(action="consent.record")
+    actions = {e.action for e in events}
+    assert actions >= {
+        "person.create",
+        "household.add_member",
+        "person.legal_hold",
+        "person.update_contact_details",
+        "person.replace_identity",
+        "alias.link",
+        "household.view",
+        "alias.view",
+        "alias.unlink",
+        "household.remove_member",
+    }
+    assert [e.action for e in events if "protected_identity" not in e.flags] == []

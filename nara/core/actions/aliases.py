@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit
 from nara.core.actions.consent import do_record_consent
+from nara.core.actions.people import protected_flags
 from nara.core.models import Alias, Consent, Contact
 
 LINK_PURPOSE = "linking earlier contacts"
@@ -57,6 +58,7 @@ def do_link_alias(
             action="alias.link",
             obj=alias,
             person_id=person.pk,
+            flags=protected_flags(person),
             changes={
                 "person": [None, person.pk],
                 "consent": [None, consent.pk],
@@ -73,7 +75,7 @@ def do_unlink_alias(*, actor, alias, reason):
         raise LinkRefused(_("Say why the link is undone (at least 10 characters)."))
     with transaction.atomic():
         alias = Alias.objects.select_for_update().get(pk=alias.pk)
-        person_id = alias.person_id
+        person_id, person = alias.person_id, alias.person
         if person_id is None:
             raise LinkRefused(_("This alias is not linked to a person."))
         contacts = list(
@@ -88,6 +90,7 @@ def do_unlink_alias(*, actor, alias, reason):
             action="alias.unlink",
             obj=alias,
             person_id=person_id,
+            flags=protected_flags(person),
             reason=reason,
             changes={
                 "person": [person_id, None],

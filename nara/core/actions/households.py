@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit
+from nara.core.actions.people import protected_flags
 from nara.core.models import Household, HouseholdMember, Service
 
 
@@ -58,6 +59,7 @@ def do_add_member(*, actor, household, person, relationship):
                 action="household.add_member",
                 obj=household,
                 person_id=person.pk,
+                flags=protected_flags(person),
                 changes={"member": [None, person.pk], "relationship": [None, relationship]},
             )
     except IntegrityError:
@@ -73,6 +75,7 @@ def do_remove_member(*, actor, member):
             action="household.remove_member",
             obj=household,
             person_id=person_id,
+            flags=protected_flags(member.person),
             changes={"member": [person_id, None], "relationship": [member.relationship, None]},
         )
         member.delete()
@@ -100,9 +103,7 @@ def record_household_view(*, actor, household, members, flags):
     with transaction.atomic():
         for member in members or [None]:
             person = member.person if member else None
-            member_flags = set(flags)
-            if person is not None and person.protected_identity:
-                member_flags.add("protected_identity")
+            member_flags = set(flags) | protected_flags(person)
             audit.record(
                 actor=actor,
                 action="household.view",

@@ -54,6 +54,11 @@ class NumberTaken(IdentityNotReplaced):
         super().__init__("taken")
 
 
+def protected_flags(person):
+    """Every access to a protected identity is flagged for the log review."""
+    return {"protected_identity"} if person is not None and person.protected_identity else set()
+
+
 def address_lookup(address):
     return crypto.lookup_hash(fold_address(address)) if address and address.strip() else ""
 
@@ -156,7 +161,7 @@ def do_create_person(
             person_id=person.pk,
             changes=changes,
             reason=different_person_reason.strip() if similar else "",
-            flags={"different_person_stated"} if similar else (),
+            flags=({"different_person_stated"} if similar else set()) | protected_flags(person),
         )
     return person
 
@@ -217,6 +222,7 @@ def do_replace_identity(*, actor, person, pnr):
             action="person.replace_identity",
             obj=person,
             person_id=person.pk,
+            flags=protected_flags(person),
             changes=audit.field_changes(before, after, personal=PERSONAL_FIELDS)
             | {"former_identity": former.pk},
         )
@@ -235,6 +241,7 @@ def do_set_person_legal_hold(*, actor, person, on):
                 action="person.legal_hold",
                 obj=person,
                 person_id=person.pk,
+                flags=protected_flags(person),
                 changes={"legal_hold": [not on, on]},
             )
     return person
@@ -334,6 +341,6 @@ def do_update_contact_details(*, actor, person, address, phone, email, preferred
             obj=person,
             person_id=person.pk,
             changes=changes,
-            flags={"protected_identity"} if person.protected_identity else (),
+            flags=protected_flags(person),
         )
     return person
