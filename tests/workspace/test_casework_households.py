@@ -547,3 +547,15 @@ def test_every_access_to_a_protected_identity_is_flagged(as_worker, centres):
         "household.remove_member",
     }
     assert [e.action for e in events if "protected_identity" not in e.flags] == []
+
+
+def test_the_log_review_names_the_new_flags_in_words(as_worker, as_manager, centres):
+    register(as_worker, centres[0], birth_date="2001-04-05")
+    why = "Another Lina, the cousin; the mother confirmed at the visit"
+    register(as_worker, centres[0], birth_date="2001-04-05", different_person_reason=why)
+    register(as_worker, centres[0], first_name="Dold", protected_identity="on")
+    hidden = Person.objects.get(first_name="Dold")
+    person_page(as_worker, hidden, **REASON, reveal="contact_details")
+    review = as_manager.get("/staff/audit/", **EN).content.decode()
+    assert "registered although the same name and date of birth exist" in review
+    assert "address and contact details of a protected identity" in review
