@@ -138,7 +138,7 @@ def test_a_real_number_replaces_the_reserve_number_with_the_history_audited(as_w
     assert person.identity_kind == "personnummer" and person.personnummer == real
     assert person.birth_date == dt.date(int(real[:4]), int(real[4:6]), int(real[6:8]))
     former = FormerIdentity.objects.get(person=person)
-    assert former.kind == "reservnummer" and former.number_masked == f"{reserve[:8]}-****"
+    assert former.kind == "reservnummer" and former.number_shown == f"{reserve[:8]}-****"
     event = AuditEvent.objects.get(action="person.replace_identity")
     assert event.person_id == person.pk and event.changes["identity_kind"] == [
         "reservnummer",
@@ -559,3 +559,20 @@ def test_the_log_review_names_the_new_flags_in_words(as_worker, as_manager, cent
     review = as_manager.get("/staff/audit/", **EN).content.decode()
     assert "registered although the same name and date of birth exist" in review
     assert "address and contact details of a protected identity" in review
+
+
+def test_a_reserve_number_replaces_only_a_local_identity(as_worker, centres):
+    register(as_worker, centres[0], local_identity="on")
+    local = Person.objects.get()
+    code = local.personnummer
+    url = f"/staff/people/{local.pk}/identity/"
+    assert as_worker.post(url, {"pnr": reserve_numbers()[0]}).status_code == 302
+    local.refresh_from_db()
+    assert local.identity_kind == "reservnummer" and local.identity_is_temporary
+    again = as_worker.post(url, {"pnr": reserve_numbers()[1]}, **EN)
+    assert again.status_code == 400 and "A reserve number cannot replace" in (
+        again.content.decode()
+    )
+    local.refresh_from_db()
+    assert local.personnummer == reserve_numbers()[0]
+    assert FormerIdentity.objects.get().kind == "local" and code in person_page(as_worker, local)

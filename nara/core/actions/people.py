@@ -167,19 +167,27 @@ def do_create_person(
 
 
 def do_replace_identity(*, actor, person, pnr):
-    """A real personnummer (or samordningsnummer) replaces a temporary identity.
+    """A real personnummer (or samordningsnummer) replaces a temporary identity; a reserve
+    number may replace the municipality's own temporary identity.
 
     The former identity is kept encrypted (papers written under it still match) and the
     change is audited with both numbers masked.
     """
     kind, canonical = personnummer.classify(pnr)
-    if kind == IdentityKind.RESERVNUMMER:
-        raise IdentityNotReplaced(
-            _("A reserve number cannot replace an identity: write a personal identity number.")
-        )
     lookup = crypto.lookup_hash(canonical)
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
+        # A reserve number may replace only a local identity or none (it is still temporary).
+        if kind == IdentityKind.RESERVNUMMER and person.identity_kind not in (
+            IdentityKind.LOCAL,
+            IdentityKind.NONE,
+        ):
+            raise IdentityNotReplaced(
+                _(
+                    "A reserve number cannot replace this identity: "
+                    "write a personal identity number."
+                )
+            )
         if person.identity_kind not in REPLACEABLE_KINDS:
             raise IdentityNotReplaced(_("This person already has a personal identity number."))
         if person.identity_kind == kind == IdentityKind.SAMORDNINGSNUMMER:
@@ -203,7 +211,8 @@ def do_replace_identity(*, actor, person, pnr):
         person.personnummer_encrypted = crypto.encrypt(canonical)
         person.personnummer_hash = lookup
         person.identity_kind = kind
-        person.birth_date = personnummer.birth_date(canonical)
+        if kind != IdentityKind.RESERVNUMMER:  # a reserve number holds no date of birth
+            person.birth_date = personnummer.birth_date(canonical)
         person.save(
             update_fields=[
                 "personnummer_encrypted",

@@ -122,6 +122,9 @@ class FormerIdentity(models.Model):
         ordering = ["replaced_at", "pk"]
 
     @property
-    def number_masked(self):
+    def number_shown(self):
+        """As on the person page: a local identity in full, any number masked."""
         value = crypto.decrypt(self.number_encrypted)
+        if self.kind == IdentityKind.LOCAL:
+            return value
         return masked(value) if value else ""
