@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from nara.core import access
@@ -19,6 +20,21 @@ from nara.core.actions.households import (
 from nara.core.models import CENTRE_ROLES, Household, HouseholdMember
 
 from .decorators import staff_view
+
+# Words for people in a household ("partner" elsewhere means a partner organisation).
+RELATIONSHIPS = {
+    HouseholdMember.Relationship.PARENT: pgettext_lazy("household relationship", "parent"),
+    HouseholdMember.Relationship.CHILD: pgettext_lazy("household relationship", "child"),
+    HouseholdMember.Relationship.PARTNER: pgettext_lazy("household relationship", "partner"),
+    HouseholdMember.Relationship.OTHER: pgettext_lazy("household relationship", "other"),
+}
+
+
+def with_relationship_words(members):
+    members = list(members)
+    for member in members:
+        member.relationship_word = RELATIONSHIPS.get(member.relationship, member.relationship)
+    return members
 
 
 class HouseholdForm(forms.Form):
@@ -36,9 +52,7 @@ class HouseholdForm(forms.Form):
 
 class MemberForm(forms.Form):
     household = forms.ModelChoiceField(queryset=None, label=_("Household"))
-    relationship = forms.ChoiceField(
-        label=_("Relationship"), choices=HouseholdMember.Relationship.choices
-    )
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=list(RELATIONSHIPS.items()))
 
     def __init__(self, *args, centre_id, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,7 +93,7 @@ def household_create(request):
 @staff_view(*CENTRE_ROLES)
 def household_detail(request, pk):
     household = access.get_casework_object(request.user, Household, pk)
-    members = list(
+    members = with_relationship_words(
         household.members.select_related("person").order_by("relationship", "person__first_name")
     )
     record_household_view(

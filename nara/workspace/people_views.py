@@ -33,7 +33,7 @@ from nara.lib.personnummer import InvalidPersonnummer, classify
 
 from .alias_views import LinkForm
 from .decorators import staff_view
-from .household_views import MemberForm
+from .household_views import MemberForm, with_relationship_words
 
 PNR_ERRORS = {
     "format": gettext_lazy("Write the personal identity number as YYYYMMDD-NNNN."),
@@ -293,7 +293,9 @@ def person_detail(request, pk):
 
 
 def _detail_context(person, reason):
-    memberships = HouseholdMember.objects.filter(person=person).select_related("household")
+    memberships = with_relationship_words(
+        HouseholdMember.objects.filter(person=person).select_related("household")
+    )
     return {
         "person": person,
         "reason": reason,

@@ -19,7 +19,6 @@ from nara.core.models import (
     Service,
 )
 from tests.conftest import shared_file
-from tests.workspace.conftest import user
 from tests.workspace.test_people_and_log_review import sample_pnr
 
 pytestmark = pytest.mark.django_db
@@ -483,7 +482,12 @@ def test_staff_pages_in_swedish(as_worker, centres):
     assert "Länka tidigare kontakter under ett alias" in page.decode()
     alias_page = as_worker.get(f"/staff/aliases/{alias.pk}/", HTTP_ACCEPT_LANGUAGE="sv")
     assert "Inte kopplat till en person" in alias_page.content.decode()
-    assert user("anna").pk  # the Swedish staff persona
+    household = Household.objects.create(center=centres[0], name="Familjen A")
+    HouseholdMember.objects.create(household=household, person=person, relationship="partner")
+    members = as_worker.get(f"/staff/households/{household.pk}/", HTTP_ACCEPT_LANGUAGE="sv")
+    # A partner in a household, not a partner organisation ("samverkanspart").
+    assert "– partner" in members.content.decode()
+    assert "samverkanspart" not in members.content.decode()
 
 
 def test_contact_details_are_changed_audited_and_never_shown_for_a_protected_identity(
