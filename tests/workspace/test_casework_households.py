@@ -580,3 +580,55 @@ def test_a_reserve_number_replaces_only_a_local_identity(as_worker, centres):
     local.refresh_from_db()
     assert local.personnummer == reserve_numbers()[0]
     assert FormerIdentity.objects.get().kind == "local" and code in person_page(as_worker, local)
+
+
+GARBAGE = ["", "abc", "-1", "99999999", "\x00", "x" * 2000, "2026-02-30", "<script>"]
+
+
+@pytest.mark.parametrize("value", GARBAGE)
+def test_no_input_gives_a_server_error(as_worker, centres, value):
+    person = make_person(as_worker, centres[0], "Hawa", birth_date="1990-01-01")
+    household = Household.objects.create(center=centres[0], name="Familjen A")
+    member = HouseholdMember.objects.create(
+        household=household, person=person, relationship="other"
+    )
+    alias = alias_with_contacts(centres[0], count=1)
+    fields = [
+        "pnr",
+        "household",
+        "relationship",
+        "alias",
+        "consent_given",
+        "given_how",
+        "given_by",
+        "valid_until",
+        "reason",
+        "on",
+        "name",
+        "center",
+        "phone",
+        "email",
+        "preferred_language",
+        "address",
+        "birth_date",
+        "first_name",
+        "last_name",
+        "different_person_reason",
+        "q",
+    ]
+    data = dict.fromkeys(fields, value)
+    urls = [
+        "/staff/people/new/",
+        f"/staff/people/{person.pk}/identity/",
+        f"/staff/people/{person.pk}/contact-details/",
+        f"/staff/people/{person.pk}/legal-hold/",
+        f"/staff/people/{person.pk}/household/",
+        f"/staff/people/{person.pk}/link-alias/",
+        "/staff/households/new/",
+        f"/staff/households/{household.pk}/legal-hold/",
+        f"/staff/aliases/{alias.pk}/unlink/",
+        f"/staff/households/members/{member.pk}/remove/",
+    ]
+    for url in urls:
+        assert as_worker.post(url, data).status_code < 500, url
+    assert as_worker.get("/staff/aliases/", {"q": value}).status_code == 200
