@@ -123,15 +123,21 @@ def _checked_person(user, pk):
     return person, flags
 
 
+def check_person(user, pk):
+    """The person, for a change (the change itself is audited), or PermissionDenied."""
+    return _checked_person(user, pk)[0]
+
+
 def person_needs_reason(user, pk):
     """404/403 as for viewing; True when a reason must be given before the person is shown."""
     _person, flags = _checked_person(user, pk)
     return bool(flags & {"protected_identity", "emergency_access"})
 
 
-def view_person(user, pk, *, reason=""):
+def view_person(user, pk, *, reason="", extra_flags=()):
     """The person, with the view recorded in the audit trail (and flagged where it matters)."""
     person, flags = _checked_person(user, pk)
+    flags |= set(extra_flags)
     with transaction.atomic():
         audit.record(
             actor=user,

@@ -66,3 +66,54 @@ def birth_date(canonical):
     """The date of birth in a canonical number (a samordningsnummer's day less 60)."""
     day = int(canonical[6:8])
     return dt.date(int(canonical[:4]), int(canonical[4:6]), day - 60 if day > 60 else day)
+
+
+RESERVE_PATTERN = re.compile(r"^(\d{8})-?(\d{4})$", re.ASCII)
+
+
+def normalise_reserve(text):
+    """Canonical 12-digit reservnummer, or InvalidPersonnummer with a reason safe to show.
+
+    A reserve number (reservnummer) is what a formal register gives someone without a
+    personnummer or samordningsnummer: 12 digits, the same check digit as a personnummer over
+    the last ten, and first eight digits that are not a date (so it never passes as one).
+    """
+    compact = "".join(unicodedata.normalize("NFC", text or "").translate(DASHES).split())
+    if not compact.isascii() and any(char.isdigit() for char in compact):
+        raise InvalidPersonnummer("digits")
+    match = RESERVE_PATTERN.match(compact)
+    if not match:
+        raise InvalidPersonnummer("reserve_format")
+    digits = match.group(1) + match.group(2)
+    if not luhn_ok(digits[2:]):
+        raise InvalidPersonnummer("checksum")
+    if _is_date(digits[:8]):
+        raise InvalidPersonnummer("reserve_is_date")
+    return digits
+
+
+def _is_date(yyyymmdd):
+    year, month, day = int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8])
+    day = day - 60 if day > 60 else day
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def classify(text):
+    """('personnummer' | 'samordningsnummer' | 'reservnummer', canonical) for any number typed.
+
+    A number that is neither a personnummer nor a reserve number raises InvalidPersonnummer
+    with the personnummer reason (what most people meant to write).
+    """
+    try:
+        canonical = normalise(text)
+    except InvalidPersonnummer as as_personnummer:
+        try:
+            return "reservnummer", normalise_reserve(text)
+        except InvalidPersonnummer:
+            raise as_personnummer from None
+    kind = "samordningsnummer" if is_coordination_number(canonical) else "personnummer"
+    return kind, canonical

@@ -13,9 +13,11 @@ from django.utils import timezone
 from nara.core.actions import booking
 from nara.core.actions.contacts import do_register_contact
 from nara.core.actions.escalations import do_create_escalation
+from nara.core.actions.households import do_add_member, do_create_household
 from nara.core.actions.journal import do_write_note
 from nara.core.actions.people import do_create_person
 from nara.core.models import (
+    Alias,
     Area,
     Consent,
     Contact,
@@ -119,6 +121,19 @@ EXPECTED = {
     "workspace:centre-offers": {"manager", "worker"},
     "workspace:contact": {"manager", "worker"},
     "workspace:offer": {"manager", "worker"},
+    "workspace:person-identity": {"manager", "worker"},
+    "workspace:person-contact-details": {"manager", "worker"},
+    "workspace:person-legal-hold": {"manager", "worker"},
+    "workspace:person-alias-link": {"manager", "worker"},
+    "workspace:person-household-add": {"manager", "worker"},
+    "workspace:households": CASEWORKERS,
+    "workspace:household-new": CASEWORKERS,
+    "workspace:household": {"manager", "worker"},
+    "workspace:household-member-remove": {"manager", "worker"},
+    "workspace:household-legal-hold": {"manager", "worker"},
+    "workspace:aliases": CASEWORKERS,
+    "workspace:alias": {"manager", "worker"},
+    "workspace:alias-unlink": {"manager", "worker"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -156,6 +171,9 @@ def objects(demo, centres):
     grant = EmergencyAccess.objects.create(
         user=user("omar"), center=home, reason="matrix test", expires_at="2000-01-01T00:00:00Z"
     )
+    household = do_create_household(actor="test", center=home, name="Test")
+    member = do_add_member(actor="test", household=household, person=person, relationship="other")
+    alias = Alias.objects.create(center=home, name="Matrix", person=person)
     slot = Slot.objects.filter(center=home).first()
     appointment, _token, _code = booking.do_book(
         slot_id=slot.pk, mode=slot.modes[0], alias="Test", language="sv"
@@ -191,6 +209,9 @@ def objects(demo, centres):
         "area": Area.objects.first().pk,
         "myth": MythFact.objects.first().pk,
         "person": person.pk,
+        "household": household.pk,
+        "member": member.pk,
+        "alias": alias.pk,
         "emergency": grant.pk,
         "user": user("anna").pk,
         "slug": home.slug,
@@ -243,6 +264,16 @@ OBJECT_FOR = {
     "area": "area",
     "myth-edit": "myth",
     "person": "person",
+    "person-identity": "person",
+    "person-contact-details": "person",
+    "person-legal-hold": "person",
+    "person-alias-link": "person",
+    "person-household-add": "person",
+    "household": "household",
+    "household-legal-hold": "household",
+    "household-member-remove": "member",
+    "alias": "alias",
+    "alias-unlink": "alias",
     "emergency-review": "emergency",
     "appointment-status": "appointment",
     "appointment-nudge": "appointment",

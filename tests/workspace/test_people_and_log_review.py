@@ -75,10 +75,10 @@ def test_bad_personnummer_gets_a_clear_message_and_saves_nothing(
     assert Person.objects.count() == 0
 
 
-def test_reserve_numbers_are_not_personnummer(as_worker, centres):
+def test_reserve_numbers_are_not_personnummer_but_a_temporary_identity(as_worker, centres):
     reserve = shared_file("test_reservnummer.txt").read_text().split()[0]
-    assert register(as_worker, centres[0], reserve).status_code == 400
-    assert Person.objects.count() == 0
+    assert register(as_worker, centres[0], reserve).status_code == 302
+    assert Person.objects.get().identity_kind == "reservnummer"
 
 
 def test_another_centre_cannot_find_or_see_the_person(as_worker, as_other_worker, centres):

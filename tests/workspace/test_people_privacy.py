@@ -152,7 +152,10 @@ def test_addresses_are_encrypted_at_rest_and_shown_only_after_the_reason(as_work
     assert "Hemliga" not in stored
     asked = as_worker.get(f"/staff/people/{person.pk}/").content.decode()
     assert "Hemliga" not in asked
-    shown = as_worker.post(f"/staff/people/{person.pk}/", {"reason": "Home visit planned today"})
+    reason = {"reason": "Home visit planned today"}
+    opened = as_worker.post(f"/staff/people/{person.pk}/", reason).content.decode()
+    assert "Hemliga" not in opened  # protected identity: hidden until asked for, flagged
+    shown = as_worker.post(f"/staff/people/{person.pk}/", reason | {"reveal": "contact_details"})
     assert "Hemliga vägen 7" in shown.content.decode()
 
 

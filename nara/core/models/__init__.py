@@ -32,7 +32,13 @@ from .centers import CatchmentMembership, Center, Schedule, ScheduleException, S
 from .content import ContentVersion, MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
 from .limits import RateCounter
-from .people import Person
+from .people import (
+    REPLACEABLE_KINDS,
+    TEMPORARY_KINDS,
+    FormerIdentity,
+    IdentityKind,
+    Person,
+)
 from .services import Service
 from .staff import (
     CENTRE_ROLES,
@@ -79,6 +85,10 @@ __all__ = [
     "Membership",
     "Partner",
     "Person",
+    "FormerIdentity",
+    "IdentityKind",
+    "REPLACEABLE_KINDS",
+    "TEMPORARY_KINDS",
     "Role",
     "RoleGrantRequest",
     "StaffProfile",

@@ -1,10 +1,25 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nara.lib.languages import SPOKEN_LANGUAGES
 from nara.lib.personnummer import masked
 
 from .. import crypto
 from .centers import Center
+
+
+class IdentityKind(models.TextChoices):
+    PERSONNUMMER = "personnummer", _("personal identity number")
+    SAMORDNINGSNUMMER = "samordningsnummer", _("coordination number")
+    RESERVNUMMER = "reservnummer", _("reserve number (temporary)")
+    LOCAL = "local", _("temporary identity of the municipality")
+    NONE = "none", _("no number")
+
+
+TEMPORARY_KINDS = {IdentityKind.RESERVNUMMER, IdentityKind.LOCAL}
+# A real number may later replace these (a samordningsnummer by a personnummer, too).
+REPLACEABLE_KINDS = TEMPORARY_KINDS | {IdentityKind.NONE, IdentityKind.SAMORDNINGSNUMMER}
 
 
 class Person(models.Model):
@@ -27,6 +42,21 @@ class Person(models.Model):
     protected_identity = models.BooleanField(
         _("protected identity"), default=False, help_text=_("Skyddad identitet")
     )
+    identity_kind = models.CharField(
+        _("kind of identity"),
+        max_length=20,
+        choices=IdentityKind.choices,
+        default=IdentityKind.NONE,
+    )
+    phone_encrypted = models.TextField(blank=True)
+    email_encrypted = models.TextField(blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        blank=True,
+        choices=[(code, name) for code, name in SPOKEN_LANGUAGES.items()],
+    )
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,6 +82,49 @@ class Person(models.Model):
         return crypto.decrypt(self.address_encrypted)
 
     @property
+    def phone(self):
+        return crypto.decrypt(self.phone_encrypted)
+
+    @property
+    def email(self):
+        return crypto.decrypt(self.email_encrypted)
+
+    @property
     def personnummer_masked(self):
         value = self.personnummer
+        return masked(value) if value else ""
+
+    @property
+    def identity_is_temporary(self):
+        """Reserve numbers and local identities wait for a real number to replace them."""
+        return self.identity_kind in TEMPORARY_KINDS
+
+    @property
+    def identity_shown(self):
+        """What a page shows: a local identity in full (Nära made it), any number masked."""
+        if self.identity_kind == IdentityKind.LOCAL:
+            return self.personnummer
+        return self.personnummer_masked
+
+
+class FormerIdentity(models.Model):
+    """A temporary identity a real number replaced: kept (encrypted) so old papers still match."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="former_identities")
+    kind = models.CharField(max_length=20, choices=IdentityKind.choices)
+    number_encrypted = models.TextField(blank=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["replaced_at", "pk"]
+
+    @property
+    def number_shown(self):
+        """As on the person page: a local identity in full, any number masked."""
+        value = crypto.decrypt(self.number_encrypted)
+        if self.kind == IdentityKind.LOCAL:
+            return value
         return masked(value) if value else ""
