@@ -125,7 +125,11 @@ def do_create_person(
     if real_number:
         birth_date = personnummer.birth_date(canonical)
     with transaction.atomic():
-        existing = find_by_personnummer(canonical) if canonical else None
+        existing = (
+            Person.objects.filter(personnummer_hash__in=crypto.lookup_hashes(canonical)).first()
+            if canonical
+            else None
+        )
         if existing:
             raise DuplicatePerson(existing)
         similar = []
