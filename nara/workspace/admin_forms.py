@@ -1,5 +1,7 @@
 """Forms for the administration pages. Validation here; writes go through core actions."""
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,7 @@ from nara.core.models import Area, Center, Schedule, ScheduleException, Service,
 from nara.lib import calendar
 from nara.lib.languages import SPOKEN_LANGUAGES
 
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 LOCALES = [code for code, _name in settings.LANGUAGES]
 LANGUAGE_CHOICES = list(SPOKEN_LANGUAGES.items())
 
@@ -100,7 +103,7 @@ class ScheduleForm(LocalisedForm):
     def clean_byday(self):
         value = self.cleaned_data["byday"].upper().replace(" ", "")
         try:
-            calendar.parse_byday(value)
+            calendar.parse_byday(value, self.cleaned_data.get("freq", "MONTHLY"))
         except calendar.ScheduleRuleError:
             raise forms.ValidationError(_("Use weekdays like MO,WE,FR or 1TU.")) from None
         return value
@@ -123,6 +126,12 @@ class ScheduleForm(LocalisedForm):
             self.add_error("valid_to", _("The end date must be after the start date."))
         if data.get("freq") == "WEEKLY" and not data.get("byday"):
             self.add_error("byday", _("Choose at least one weekday."))
+        interval, freq = data.get("interval"), data.get("freq")
+        if interval is not None and not 1 <= interval <= calendar.MAX_INTERVAL.get(freq, 12):
+            self.add_error("interval", _("Repeat every 1–52 weeks or 1–12 months."))
+        for name in ("valid_from", "valid_to"):
+            if data.get(name) and not FIRST_DATE <= data[name] <= LAST_DATE:
+                self.add_error(name, _("Use a date between 2000 and 2199."))
         return data
 
 
