@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "Nära core"
 
     def ready(self):
-        from . import content_version
+        from . import content_version, lookups
 
         content_version.connect_signals()
+        lookups.register()
