@@ -8,6 +8,9 @@ from . import plans, services
 from .models import Scenario
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Far beyond any municipality, and small enough for the solvers' machine integers.
+MAX_SITES = 10_000
+MAX_POSTS = 100_000
 
 
 class WeightsMixin:
@@ -70,7 +73,9 @@ class ScenarioForm(WeightsMixin, forms.Form):
             "capacity."
         ),
     )
-    k = forms.IntegerField(label=_lazy("Number of sites or bases (k)"), min_value=1, initial=3)
+    k = forms.IntegerField(
+        label=_lazy("Number of sites or bases (k)"), min_value=1, max_value=MAX_SITES, initial=3
+    )
     coverage_distance = forms.FloatField(
         label=_lazy("Coverage distance"),
         min_value=0,
@@ -115,10 +120,18 @@ class ScenarioForm(WeightsMixin, forms.Form):
         ),
     )
     staff_posts = forms.IntegerField(
-        label=_lazy("Staff posts in total"), min_value=0, initial=6, required=False
+        label=_lazy("Staff posts in total"),
+        min_value=0,
+        max_value=MAX_POSTS,
+        initial=6,
+        required=False,
     )
     min_posts = forms.IntegerField(
-        label=_lazy("Minimum posts per centre"), min_value=0, initial=1, required=False
+        label=_lazy("Minimum posts per centre"),
+        min_value=0,
+        max_value=MAX_POSTS,
+        initial=1,
+        required=False,
     )
     cost_per_post = forms.FloatField(
         label=_lazy("Cost per post and year (SEK)"),

@@ -106,6 +106,9 @@ def test_catchment_areas_beyond_64_bits_are_refused(demo, centres):
     assert list(home.catchment.values_list("pk", flat=True)) == before
 
 
+INDICATORS = ["child_poverty", "income", "income_support", "neet", "police_vulnerable"]
+
+
 @pytest.mark.parametrize("name", ["k", "staff_posts", "min_posts"])
 def test_scenario_numbers_beyond_64_bits_are_refused(demo, name):
     client = signed_in(user("ahmed"))
@@ -119,9 +122,10 @@ def test_scenario_numbers_beyond_64_bits_are_refused(demo, name):
         "cost_per_post": "700000",
         "cost_per_site": "400000",
         "include_areas": "on",
+        **{f"w_{n}": "1" for n in INDICATORS},
         name: HUGE,
     }
     before = Scenario.objects.count()
-    response = client.post("/staff/planning/scenarios/new/", data)
+    response = client.post("/staff/planning/scenarios/new/", data, raise_request_exception=False)
     assert response.status_code == 400
     assert Scenario.objects.count() == before
