@@ -1,6 +1,8 @@
 """Expand HSDS-style recurring schedules (iCal RRULE parts) with day exceptions. No Django."""
 
 import datetime as dt
+import itertools
+import logging
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -16,6 +18,16 @@ WEEKDAYS = {
     "SA": rrule.SA,
     "SU": rrule.SU,
 }
+
+
+# What a rule may say; the form, the model and a database constraint enforce the same bounds,
+# because dateutil loops forever on some rules (a monthly interval 0 with BYDAY=1MO).
+MAX_INTERVAL = {"WEEKLY": 52, "MONTHLY": 12}
+MAX_ORDINAL = {"WEEKLY": 53, "MONTHLY": 5}
+MAX_WINDOW = dt.timedelta(days=800)  # no expansion looks further than this
+MAX_OCCURRENCES = 5000  # nor produces more dates than this
+
+logger = logging.getLogger(__name__)
 
 
 class ScheduleRuleError(ValueError):
@@ -46,17 +58,23 @@ class Day:
         return [s for s in self.slots if s.kind == "dropin"]
 
 
-def parse_byday(byday):
-    """'MO,WE' or '1TU,-1FR' → dateutil weekday objects; raises ScheduleRuleError."""
+def parse_byday(byday, freq="MONTHLY"):
+    """'MO,WE' or '1TU,-1FR' → dateutil weekday objects; raises ScheduleRuleError.
+
+    An ordinal (1TU: the first Tuesday) is -5..5 in a monthly rule, -53..53 otherwise; never 0.
+    """
     days = []
     for token in filter(None, (t.strip().upper() for t in byday.split(","))):
         code, ordinal = token[-2:], token[:-2]
-        if code not in WEEKDAYS:
+        if code not in WEEKDAYS or ordinal and not ordinal.lstrip("+-").isdecimal():
             raise ScheduleRuleError(f"unknown weekday {token!r}")
-        try:
-            days.append(WEEKDAYS[code](int(ordinal)) if ordinal else WEEKDAYS[code])
-        except ValueError as exc:
-            raise ScheduleRuleError(f"unknown weekday {token!r}") from exc
+        if not ordinal:
+            days.append(WEEKDAYS[code])
+            continue
+        number = int(ordinal)
+        if number == 0 or abs(number) > MAX_ORDINAL.get(freq, 5):
+            raise ScheduleRuleError(f"weekday ordinal out of range {token!r}")
+        days.append(WEEKDAYS[code](number))
     return days
 
 
@@ -70,27 +88,43 @@ def parse_bymonthday(bymonthday):
     return days
 
 
+def validate_rule(freq, interval, byday="", bymonthday=""):
+    """Raise ScheduleRuleError unless the rule is one Nära can expand safely."""
+    if freq not in FREQS:
+        raise ScheduleRuleError(f"unknown frequency {freq!r}")
+    if not isinstance(interval, int) or not 1 <= interval <= MAX_INTERVAL[freq]:
+        raise ScheduleRuleError(f"interval must be 1–{MAX_INTERVAL[freq]}")
+    parse_byday(byday or "", freq)
+    parse_bymonthday(bymonthday or "")
+
+
 def rule_dates(schedule, start, end):
-    """Dates in [start, end] on which a schedule occurs."""
+    """Dates in [start, end] on which a schedule occurs; raises ScheduleRuleError on a bad rule.
+
+    Bounded: at most MAX_WINDOW from the first date, and at most MAX_OCCURRENCES dates.
+    """
+    validate_rule(schedule.freq, schedule.interval, schedule.byday, schedule.bymonthday)
     first = max(start, schedule.valid_from)
     last = min(end, schedule.valid_to) if schedule.valid_to else end
     if first > last:
         return []
+    last = min(last, first + MAX_WINDOW)
     kwargs = {
         "dtstart": dt.datetime.combine(_phase_start(schedule, first), dt.time()),
         "until": dt.datetime.combine(last, dt.time()),
         "interval": schedule.interval,
+        "cache": False,
     }
     if schedule.byday:
-        kwargs["byweekday"] = parse_byday(schedule.byday)
+        kwargs["byweekday"] = parse_byday(schedule.byday, schedule.freq)
     if schedule.bymonthday:
         kwargs["bymonthday"] = parse_bymonthday(schedule.bymonthday)
     occurrences = rrule.rrule(FREQS[schedule.freq], **kwargs)
+    after = dt.datetime.combine(first, dt.time())
     return [
         d.date()
-        for d in occurrences.between(
-            dt.datetime.combine(first, dt.time()), kwargs["until"], inc=True
-        )
+        for d in itertools.islice(occurrences.xafter(after, inc=True), MAX_OCCURRENCES)
+        if d <= kwargs["until"]
     ]
 
 
@@ -126,7 +160,7 @@ def expand(schedules, exceptions, start, days):
     end = start + dt.timedelta(days=days - 1)
     plan = {start + dt.timedelta(days=i): Day(start + dt.timedelta(days=i)) for i in range(days)}
     for schedule in schedules:
-        for date in rule_dates(schedule, start, end):
+        for date in _safe_rule_dates(schedule, start, end):
             plan[date].slots.append(
                 Slot(schedule.kind, schedule.opens_at, schedule.closes_at, schedule.title or "")
             )
@@ -137,6 +171,17 @@ def expand(schedules, exceptions, start, days):
     for day in plan.values():
         day.slots.sort(key=lambda s: (s.opens_at, s.kind))
     return [plan[d] for d in sorted(plan)]
+
+
+def _safe_rule_dates(schedule, start, end):
+    """A rule that fails anyway (stored before validation, say) is left out, and logged."""
+    try:
+        return rule_dates(schedule, start, end)
+    except Exception as exc:  # one broken rule must not take the page down
+        logger.warning(
+            "Skipped schedule %s: %s: %s", getattr(schedule, "pk", "?"), type(exc).__name__, exc
+        )
+        return []
 
 
 def _apply_exception(day, exception):

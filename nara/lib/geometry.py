@@ -27,9 +27,13 @@ class ParsedGeometry:
 
 def crs_of_collection(collection):
     """The CRS a FeatureCollection declares (legacy `crs` member), WGS84 when absent."""
-    name = ((collection.get("crs") or {}).get("properties") or {}).get("name")
+    crs = collection.get("crs")
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
     if not name:
         return WGS84
+    if not isinstance(name, str):
+        raise GeometryError(f"unknown coordinate reference system {name!r}")
     try:
         return CRS.from_user_input(name)
     except Exception as exc:

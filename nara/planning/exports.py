@@ -1,10 +1,9 @@
-"""Scenario exports: CSV (one row per scenario, or per centre) and XLSX (three sheets)."""
+"""Scenario exports: CSV (one row per scenario, or per centre) and XLSX (three sheets).
 
-import csv
-import io
+Files are written by nara.lib.exports, which keeps text cells from running as formulas.
+"""
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from nara.lib import exports
 
 SCENARIO_COLUMNS = [
     ("scenario_id", lambda s: s.pk),
@@ -76,28 +75,14 @@ def assignment_rows(scenarios, area_names):
 
 
 def to_csv(rows):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return "\ufeff" + buffer.getvalue()  # BOM: Excel opens UTF-8 (å, ä, ö) correctly
+    return exports.to_csv(rows)
 
 
 def to_xlsx(scenarios, area_names):
-    book = Workbook()
-    sheets = [
-        ("Scenarios", scenario_rows(scenarios)),
-        ("Centres", site_rows(scenarios)),
-        ("Areas", assignment_rows(scenarios, area_names)),
-    ]
-    for position, (title, rows) in enumerate(sheets):
-        sheet = book.active if position == 0 else book.create_sheet()
-        sheet.title = title
-        for row in rows:
-            sheet.append(row)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return exports.to_xlsx(
+        [
+            ("Scenarios", scenario_rows(scenarios)),
+            ("Centres", site_rows(scenarios)),
+            ("Areas", assignment_rows(scenarios, area_names)),
+        ]
+    )

@@ -9,6 +9,9 @@ from . import plans, services
 from .models import Scenario
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# Far beyond any municipality, and small enough for the solvers' machine integers.
+MAX_SITES = 10_000
+MAX_POSTS = 100_000
 
 
 class WeightsMixin:
@@ -71,7 +74,9 @@ class ScenarioForm(WeightsMixin, forms.Form):
             "capacity."
         ),
     )
-    k = forms.IntegerField(label=_("Number of sites or bases (k)"), min_value=1, initial=3)
+    k = forms.IntegerField(
+        label=_("Number of sites or bases (k)"), min_value=1, max_value=MAX_SITES, initial=3
+    )
     coverage_distance = forms.FloatField(
         label=_("Coverage distance"),
         min_value=0,
@@ -116,10 +121,18 @@ class ScenarioForm(WeightsMixin, forms.Form):
         ),
     )
     staff_posts = forms.IntegerField(
-        label=_("Staff posts in total"), min_value=0, initial=6, required=False
+        label=_("Staff posts in total"),
+        min_value=0,
+        max_value=MAX_POSTS,
+        initial=6,
+        required=False,
     )
     min_posts = forms.IntegerField(
-        label=_("Minimum posts per centre"), min_value=0, initial=1, required=False
+        label=_("Minimum posts per centre"),
+        min_value=0,
+        max_value=MAX_POSTS,
+        initial=1,
+        required=False,
     )
     cost_per_post = forms.FloatField(
         label=_("Cost per post and year (SEK)"),

@@ -122,6 +122,8 @@ def _parse_geojson(text):
         collection = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CandidateImportError(_("The file is not valid JSON (%s).") % exc.msg) from None
+    except RecursionError:
+        raise CandidateImportError(_("The file is nested too deeply to be GeoJSON.")) from None
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise CandidateImportError(_("The file is not a GeoJSON FeatureCollection."))
     features = collection.get("features")
@@ -141,12 +143,14 @@ def _feature_row(index, feature, transformer):
     label = _("Feature %d") % index
     if not isinstance(feature, dict):
         raise CandidateImportError(_("%(row)s is not a GeoJSON feature.") % {"row": label})
-    props = feature.get("properties") or {}
+    props = feature.get("properties")
+    props = props if isinstance(props, dict) else {}
     name = str(props.get("name") or "").strip()
     if not name:
         raise CandidateImportError(_("%(row)s: field 'name' is missing.") % {"row": label})
-    geometry = feature.get("geometry") or {}
-    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    geometry = feature.get("geometry")
+    geometry = geometry if isinstance(geometry, dict) else {}
+    coords = geometry.get("coordinates")
     if geometry.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
         raise CandidateImportError(_("%(row)s: field 'geometry' must be a Point.") % {"row": label})
     x = _coordinate(label, "geometry", str(coords[0]))

@@ -240,7 +240,7 @@ def scenario_delete(request, pk):
 
 
 def _selected(request):
-    ids = [int(v) for v in request.GET.getlist("ids") if v.isdigit()]
+    ids = [int(v) for v in request.GET.getlist("ids") if v.isascii() and v.isdigit()]
     if ids:
         return access.get_scenarios(request.user, ids)
     municipality = _municipality(request)

@@ -1,5 +1,7 @@
 """Forms for the administration pages. Validation here; writes go through core actions."""
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +14,7 @@ from nara.lib.languages import SPOKEN_LANGUAGES
 
 from .words import split_byday
 
+FIRST_DATE, LAST_DATE = dt.date(2000, 1, 1), dt.date(2199, 12, 31)
 LOCALES = [code for code, _name in settings.LANGUAGES]
 LANGUAGE_CHOICES = list(SPOKEN_LANGUAGES.items())
 
@@ -154,7 +157,7 @@ class ScheduleForm(LocalisedForm):
             ordinal = ""
         value = ",".join(f"{ordinal}{day}" for day in self.cleaned_data["byday"])
         try:
-            calendar.parse_byday(value)
+            calendar.parse_byday(value, self.cleaned_data.get("freq", "MONTHLY"))
         except calendar.ScheduleRuleError:
             raise forms.ValidationError(_("Use weekdays like MO,WE,FR or 1TU.")) from None
         return value
@@ -179,6 +182,12 @@ class ScheduleForm(LocalisedForm):
             self.add_error("byday", _("Choose at least one weekday."))
         if data.get("freq") == "WEEKLY" and data.get("week_of_month"):
             self.add_error("week_of_month", _("A week of the month only goes with monthly rules."))
+        interval, freq = data.get("interval"), data.get("freq")
+        if interval is not None and not 1 <= interval <= calendar.MAX_INTERVAL.get(freq, 12):
+            self.add_error("interval", _("Repeat every 1–52 weeks or 1–12 months."))
+        for name in ("valid_from", "valid_to"):
+            if data.get(name) and not FIRST_DATE <= data[name] <= LAST_DATE:
+                self.add_error(name, _("Use a date between 2000 and 2199."))
         return data
 
 

@@ -2,6 +2,7 @@
 areas. Objects come from the access helpers; changes go through audited actions."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -33,15 +34,25 @@ CENTRE_STAFF = (Role.ADMINISTRATOR, Role.CENTRE_MANAGER, Role.SOCIAL_WORKER)
 
 
 def _save(request, form, *, instance=None, extra=None, m2m_names=()):
-    """Create or update from a valid ModelForm through the audited actions."""
+    """Create or update from a valid ModelForm through the audited actions.
+
+    Returns None, with the reason on the form, when the model refuses what the form let by
+    (a rule only the whole object can check, such as one exception per centre and day).
+    """
     data = {n: form.cleaned_data[n] for n in form.fields if n in form.Meta.fields}
     data = {n: v for n, v in data.items() if n not in m2m_names}
     data.update(extra or {})
     m2m = {n: form.cleaned_data[n] for n in m2m_names}
-    if instance is None:
-        obj = do_create(actor=request.user, model=form.Meta.model, fields=data, m2m=m2m)
-    else:
-        obj = do_update(actor=request.user, obj=instance, fields=data, m2m=m2m)
+    try:
+        if instance is None:
+            obj = do_create(actor=request.user, model=form.Meta.model, fields=data, m2m=m2m)
+        else:
+            obj = do_update(actor=request.user, obj=instance, fields=data, m2m=m2m)
+    except ValidationError as error:
+        if instance is not None:
+            instance.refresh_from_db()
+        form.add_error(None, error)
+        return None
     messages.success(request, _("Saved."))
     return obj
 
@@ -87,7 +98,8 @@ def centre_create(request):
     if request.method == "POST" and form.is_valid():
         municipality = Municipality.objects.order_by("id").first()
         centre = _save(request, form, extra={"municipality": municipality})
-        return redirect("workspace:centre", centre.pk)
+        if centre is not None:
+            return redirect("workspace:centre", centre.pk)
     return _form_page(request, form, _("New centre"), "workspace:centres")
 
 
@@ -96,8 +108,9 @@ def centre_edit(request, pk):
     centre = access.get_centre(request.user, pk, manage=True)
     form = forms.CenterForm(request.POST or None, instance=centre)
     if request.method == "POST" and form.is_valid():
-        _save(request, form, instance=centre)
-        return redirect("workspace:centre", centre.pk)
+        saved = _save(request, form, instance=centre)
+        if saved is not None:
+            return redirect("workspace:centre", centre.pk)
     return _form_page(request, form, centre.name, "workspace:centres")
 
 
@@ -150,8 +163,9 @@ def _centre_child_views(model, form_class, label):
         centre = access.get_centre(request.user, pk, manage=True)
         form = form_class(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            _save(request, form, extra={"center": centre})
-            return redirect("workspace:centre", centre.pk)
+            saved = _save(request, form, extra={"center": centre})
+            if saved is not None:
+                return redirect("workspace:centre", centre.pk)
         return _form_page(request, form, f"{label} – {centre.name}", "workspace:centres")
 
     @staff_view(Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
@@ -159,8 +173,9 @@ def _centre_child_views(model, form_class, label):
         obj = access.get_centre_object(request.user, model, pk, manage=True)
         form = form_class(request.POST or None, instance=obj)
         if request.method == "POST" and form.is_valid():
-            _save(request, form, instance=obj)
-            return redirect("workspace:centre", obj.center_id)
+            saved = _save(request, form, instance=obj)
+            if saved is not None:
+                return redirect("workspace:centre", obj.center_id)
         return _form_page(request, form, label, "workspace:centres")
 
     @staff_view(Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
@@ -195,8 +210,9 @@ def directory_create(request, pk):
     form = forms.DirectoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         entry = _save(request, form)
-        entry.centers.add(centre)
-        return redirect("workspace:centre", centre.pk)
+        if entry is not None:
+            entry.centers.add(centre)
+            return redirect("workspace:centre", centre.pk)
     return _form_page(request, form, _("Staff directory"), "workspace:centres")
 
 
@@ -205,8 +221,9 @@ def directory_edit(request, pk):
     entry = _directory_entry(request.user, pk)
     form = forms.DirectoryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        _save(request, form, instance=entry)
-        return redirect("workspace:centres")
+        saved = _save(request, form, instance=entry)
+        if saved is not None:
+            return redirect("workspace:centres")
     return _form_page(request, form, _("Staff directory"), "workspace:centres")
 
 
@@ -233,8 +250,9 @@ def service_edit(request, pk=None):
     if request.method == "POST" and form.is_valid():
         municipality = Municipality.objects.order_by("id").first()
         extra = {} if service else {"municipality": municipality}
-        _save(request, form, instance=service, extra=extra, m2m_names=("centers",))
-        return redirect("workspace:services")
+        saved = _save(request, form, instance=service, extra=extra, m2m_names=("centers",))
+        if saved is not None:
+            return redirect("workspace:services")
     title = str(service.name) if service else _("New service")
     return _form_page(request, form, title, "workspace:services")
 
@@ -251,6 +269,7 @@ def area_edit(request, pk):
     area = get_object_or_404(Area, pk=pk)
     form = forms.AreaForm(request.POST or None, instance=area)
     if request.method == "POST" and form.is_valid():
-        _save(request, form, instance=area)
-        return redirect("workspace:areas")
+        saved = _save(request, form, instance=area)
+        if saved is not None:
+            return redirect("workspace:areas")
     return _form_page(request, form, area.name, "workspace:areas")

@@ -38,10 +38,12 @@ CASEWORK = (Role.CENTRE_MANAGER, Role.SOCIAL_WORKER)
 
 
 def _day(request):
+    """The day asked for, or today; a year out of any calendar's reach also means today."""
     try:
-        return dt.date.fromisoformat(request.GET.get("date", ""))
+        day = dt.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         return timezone.localdate()
+    return day if 2000 <= day.year <= 2199 else timezone.localdate()
 
 
 @staff_view(*CASEWORK)
@@ -280,10 +282,10 @@ class AvailabilityForm(forms.ModelForm):
     def clean_byday(self):
         value = self.cleaned_data["byday"].upper().replace(" ", "")
         try:
-            days = rules.parse_byday(value)
+            days = rules.parse_byday(value, "WEEKLY")
         except rules.ScheduleRuleError:
             days = []
-        if not days:
+        if not days or any(day.n for day in days):  # bookable times repeat every week
             raise forms.ValidationError(_("Use weekdays like MO,WE,FR."))
         return value
 

@@ -36,7 +36,9 @@ class Availability(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     meeting_minutes = models.PositiveSmallIntegerField(_("meeting length (minutes)"), default=45)
     modes = models.JSONField(_("modes"), default=list)
-    interpreter_languages = models.JSONField(_("interpreter available in"), default=list)
+    interpreter_languages = models.JSONField(
+        _("interpreter available in"), default=list, blank=True
+    )
 
     class Meta:
         verbose_name = _("bookable times")

@@ -1,8 +1,13 @@
+import datetime as dt
 import secrets
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from i18nfield.fields import I18nCharField, I18nTextField
+
+from nara.lib import calendar
 
 from .geo import Area, Municipality
 
@@ -114,7 +119,11 @@ class Schedule(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     title = I18nCharField(_("title"), blank=True, null=True)
     freq = models.CharField(_("frequency"), max_length=8, choices=Freq.choices, default="WEEKLY")
-    interval = models.PositiveSmallIntegerField(_("interval"), default=1)
+    interval = models.PositiveSmallIntegerField(
+        _("interval"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(max(calendar.MAX_INTERVAL.values()))],
+    )
     byday = models.CharField(
         _("weekdays"), max_length=40, blank=True, help_text=_("iCal weekdays, e.g. MO,WE or 1TU")
     )
@@ -132,11 +141,33 @@ class Schedule(models.Model):
             models.CheckConstraint(
                 condition=models.Q(closes_at__gt=models.F("opens_at")),
                 name="schedule_closes_after_opens",
-            )
+            ),
+            # dateutil never finishes expanding some rules with interval 0: keep them out.
+            models.CheckConstraint(
+                condition=models.Q(freq="WEEKLY", interval__gte=1, interval__lte=52)
+                | models.Q(freq="MONTHLY", interval__gte=1, interval__lte=12),
+                name="schedule_interval_in_range",
+                violation_error_message=_("Repeat every 1–52 weeks or 1–12 months."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_from__gte=dt.date(2000, 1, 1))
+                & (models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")))
+                & (models.Q(valid_to__isnull=True) | models.Q(valid_to__lte=dt.date(2199, 12, 31))),
+                name="schedule_valid_dates_in_range",
+                violation_error_message=_("The dates must lie between 2000 and 2199, in order."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.center} {self.kind} {self.rrule}"
+
+    def clean(self):
+        try:
+            calendar.validate_rule(self.freq, self.interval, self.byday, self.bymonthday)
+        except calendar.ScheduleRuleError:
+            raise ValidationError(
+                _("This rule cannot be used: check the interval, weekdays and days of month.")
+            ) from None
 
     @property
     def rrule(self):
