@@ -18,6 +18,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -257,11 +258,13 @@ def today_centre(request, pk):
         raise Http404
     centre = _own_centre_with_plan(request.user, pk)
     _audit_today(request.user, [centre])
-    (day,) = centre_days(request.user, [centre], [section] if section else SECTIONS)
+    partial = bool(section and request.headers.get("HX-Request"))
+    (day,) = centre_days(request.user, [centre], [section] if partial else SECTIONS)
     context = {"days": [day], "day": day, "today": timezone.localdate()}
-    if section and request.headers.get("HX-Request"):
-        return render(request, f"workspace/casework/today_{section}.html", context)
-    return render(request, "workspace/casework/today.html", context)
+    template = f"today_{section}.html" if partial else "today.html"
+    response = render(request, f"workspace/casework/{template}", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 # Tasks by hand
@@ -372,12 +375,13 @@ def task_list(request, pk):
 
 
 def _back(request, task):
+    """Where the form came from (this site only); else the centre's calendar, as before."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("workspace:today")
+    return reverse("workspace:calendar", args=[task.center_id])
 
 
 @staff_view(*CENTRE_ROLES)
@@ -390,6 +394,8 @@ def task_done(request, pk):
     if request.headers.get("HX-Request") and section in ("tasks", "clocks") and centre:
         (day,) = centre_days(request.user, [centre], [section])
         context = {"day": day, "today": timezone.localdate(), "done_now": task}
-        return render(request, f"workspace/casework/today_{section}.html", context)
+        response = render(request, f"workspace/casework/today_{section}.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     messages.success(request, _("Marked as done: %(title)s") % {"title": task.title})
     return redirect(_back(request, task))

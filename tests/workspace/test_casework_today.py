@@ -189,8 +189,14 @@ def test_another_centres_section_is_refused(as_worker, as_other_worker, centres)
     url = f"/staff/today/centres/{centres[0].pk}/?section=tasks"
     assert as_other_worker.get(url).status_code == 403
     assert as_worker.get(url.replace("tasks", "nonsense")).status_code == 404
+    task(centres[0], "Only in the tasks")
+    booking_today(centres[0], "Only in the bookings")
     partial = as_worker.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert partial.startswith('<section class="today-section" id="tasks-')
+    assert "Only in the tasks" in partial and "<html" not in partial
+    # Without JavaScript the same link opens the whole day of that centre.
+    whole = page(as_worker, url)
+    assert "Only in the tasks" in whole and "Only in the bookings" in whole
 
 
 def test_today_view_is_audited_without_personal_data(as_worker, centres):
@@ -325,7 +331,7 @@ def test_mark_done_without_javascript_redirects_back(as_worker, centres):
 def test_mark_done_never_redirects_to_another_site(as_worker, centres):
     overdue = task(centres[0], "Ring back")
     response = as_worker.post(f"/staff/tasks/{overdue.pk}/done/", {"next": "https://evil.example/"})
-    assert response.url == "/staff/today/"
+    assert response.url == f"/staff/centres/{centres[0].pk}/calendar/"
 
 
 def test_mark_done_with_htmx_returns_only_the_section(as_worker, centres):
