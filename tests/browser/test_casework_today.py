@@ -8,7 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from .support import db_call, tr
-from .test_staff_flows import STAFF_LANG, read_staff_facts, signed_in_state
+from .test_staff_flows import (
+    STAFF_LANG,
+    accessibility_problems,
+    axe_context,
+    read_staff_facts,
+    signed_in_state,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -123,3 +129,18 @@ def test_worker_marks_an_overdue_task_done_without_javascript(new_context, the_d
     expect(page.locator(".messages")).to_contain_text(done)
     expect(page.locator(f"#tasks-{centre.pk} li", has_text=TASKS[1])).to_have_count(0)
     assert TASKS[1] in db_call(_done, task_pks)
+
+
+def test_today_and_the_task_pages_have_no_axe_violations(new_context, the_day):
+    centre, _task_pks, state = the_day
+    page = axe_context(new_context, locale="sv-SE", viewport=PHONE, storage_state=state).new_page()
+    problems = []
+    for path in (
+        "/staff/",
+        f"/staff/centres/{centre.pk}/tasks/",
+        f"/staff/centres/{centre.pk}/tasks/new/",
+    ):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        problems += accessibility_problems(page, path)
+    assert not problems, "\n".join(problems)

@@ -23,7 +23,7 @@ from nara.core.models import (
     Slot,
     SupportOffer,
 )
-from tests.workspace.conftest import signed_in, user
+from tests.workspace.conftest import user
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_each_section_shows_only_the_users_centres_items(as_worker, centres):
     for centre, tag in ((home, "Home"), (other, "Away")):
         booking_today(centre, f"Booked{tag}")
         callback(centre, f"Caller{tag}")
-        offer(centre).contact.service  # noqa: B018
+        offer(centre)
         task(centre, f"Task{tag}")
         clock(centre, f"Unit{tag}")
         contact(centre)
@@ -371,4 +371,9 @@ def test_htmx_is_served_locally(as_worker):
 
 def test_signed_out_today_asks_to_sign_in(client):
     assert client.get("/staff/today/").status_code == 302
-    assert signed_in  # the personas come from tests/workspace/conftest.py
+
+
+def test_the_managers_other_tools_stay_one_click_away(as_manager):
+    html = page(as_manager)
+    for tool in ("/staff/audit/", "/staff/no-shows/", "/staff/people/"):
+        assert f'href="{tool}"' in html
