@@ -213,6 +213,14 @@ def _my_centres(user, today):
     )
 
 
+def _attach_loaded_centres(memberships, centres):
+    """Name each role's centre from the centres already read, not one query per role."""
+    loaded = {c.pk: c for c in centres}
+    for membership in memberships:
+        if membership.center_id in loaded:
+            membership.center = loaded[membership.center_id]
+
+
 def _own_centre_with_plan(user, pk):
     """The user's own centre `pk` with its schedules prefetched, or None."""
     return next((c for c in _my_centres(user, timezone.localdate()) if c.pk == pk), None)
@@ -246,6 +254,7 @@ def today(request):
         "today": timezone.localdate(),
         **views.index_context(request.user),
     }
+    _attach_loaded_centres(context["roles"], centres)
     return render(request, "workspace/casework/today.html", context)
 
 

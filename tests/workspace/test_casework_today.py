@@ -373,6 +373,13 @@ def test_signed_out_today_asks_to_sign_in(client):
     assert client.get("/staff/today/").status_code == 302
 
 
+def test_a_section_swap_after_the_session_ended_loads_the_sign_in_page(client, centres):
+    """Not the sign-in form inside the tasks section: HTMX is told to load the whole page."""
+    response = client.post("/staff/tasks/1/done/", {"section": "tasks"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/staff/login/?next=/staff/tasks/1/done/"
+
+
 def test_the_managers_other_tools_stay_one_click_away(as_manager):
     html = page(as_manager)
     for tool in ("/staff/audit/", "/staff/no-shows/", "/staff/people/"):
