@@ -365,17 +365,6 @@ def callback_detail(request, pk):
     return render(request, "workspace/callback.html", context)
 
 
-@staff_view(*CASEWORK)
-@require_POST
-def task_done(request, pk):
-    task = access.get_centre_object(request.user, FollowUpTask, pk)
-    with transaction.atomic():
-        task.done_at = timezone.now()
-        task.save(update_fields=["done_at"])
-        audit.record(actor=request.user, action="task.done", obj=task)
-    return redirect(f"/staff/centres/{task.center_id}/calendar/")
-
-
 @staff_view(Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
 def no_shows(request):
     """No-show rate = no-shows / (attended + no-shows), per centre and month, from the database."""

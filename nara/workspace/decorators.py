@@ -3,7 +3,9 @@
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from nara.core import access
 
@@ -13,6 +15,16 @@ def second_factor_done(request):
     return user.is_verified() or request.session.get("nara_signed_in_with") == "oidc"
 
 
+def _to(request, url):
+    """Redirect; an HTMX request (a section swap) is told to load the whole page instead, or
+    the sign-in page would be swapped into the section."""
+    if request.headers.get("HX-Request"):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 def staff_view(*roles):
     """Require sign-in with two factors and, if given, one of `roles`."""
 
@@ -20,9 +32,9 @@ def staff_view(*roles):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated:
-                return redirect(f"/staff/login/?next={request.path}")
+                return _to(request, f"/staff/login/?next={request.path}")
             if not second_factor_done(request):
-                return redirect("workspace:login-verify")
+                return _to(request, reverse("workspace:login-verify"))
             if not access.roles(request.user):
                 raise PermissionDenied
             if roles and not access.has_role(request.user, *roles):

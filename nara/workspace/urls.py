@@ -7,13 +7,14 @@ from . import (
     booking_views,
     closing_views,
     people_views,
+    today_views,
     user_views,
     views,
 )
 
 app_name = "workspace"
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", today_views.start, name="index"),
     path("login/", auth_views.login, name="login"),
     path("login/verify/", auth_views.login_verify, name="login-verify"),
     path("login/setup/", auth_views.login_setup, name="login-setup"),
@@ -74,7 +75,7 @@ urlpatterns = [
     path("appointments/<int:pk>/nudge/", booking_views.appointment_nudge, name="appointment-nudge"),
     path("questions/<int:pk>/", booking_views.question_answer, name="question"),
     path("callbacks/<int:pk>/", booking_views.callback_detail, name="callback"),
-    path("tasks/<int:pk>/done/", booking_views.task_done, name="task-done"),
+    path("tasks/<int:pk>/done/", today_views.task_done, name="task-done"),
     path("no-shows/", booking_views.no_shows, name="no-shows"),
     path("users/", user_views.user_list, name="users"),
     path("users/new/", user_views.user_create, name="user-new"),

@@ -16,14 +16,19 @@ from .forms import MythFactForm
 
 @staff_view()
 def index(request):
-    context = {
-        "roles": access.memberships(request.user),
-        "is_admin": access.is_admin(request.user),
-        "is_reviewer": access.has_role(request.user, Role.ADMINISTRATOR, Role.CENTRE_MANAGER),
-        "has_centre": access.has_role(request.user, Role.SOCIAL_WORKER, Role.CENTRE_MANAGER),
-        "is_analyst": access.has_role(request.user, Role.ANALYST, Role.ADMINISTRATOR),
+    """The list of tools: the start page for those without a centre role (see today_views)."""
+    return render(request, "workspace/index.html", index_context(request.user))
+
+
+def index_context(user):
+    """Which tools the start page offers; the today view lists them too."""
+    return {
+        "roles": access.memberships(user),
+        "is_admin": access.is_admin(user),
+        "is_reviewer": access.has_role(user, Role.ADMINISTRATOR, Role.CENTRE_MANAGER),
+        "has_centre": access.has_role(user, Role.SOCIAL_WORKER, Role.CENTRE_MANAGER),
+        "is_analyst": access.has_role(user, Role.ANALYST, Role.ADMINISTRATOR),
     }
-    return render(request, "workspace/index.html", context)
 
 
 @staff_view(Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
