@@ -43,7 +43,7 @@ def test_a_second_exception_on_the_same_date_is_refused_with_a_message(demo, cen
     data = {"date": taken.date.isoformat(), "closed": "on", "reason_0": "Studiedag"}
     response = client.post(f"/staff/centres/{home.pk}/exceptions/new/", data)
     assert response.status_code == 400
-    assert "finns redan" in response.content.decode()
+    assert "Centret har redan en avvikelse det datumet." in response.content.decode()
     assert ScheduleException.objects.count() == before
 
 
