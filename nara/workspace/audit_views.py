@@ -46,6 +46,7 @@ FLAG_LABELS = {
     "own_roles": gettext_lazy("tried to change own roles"),
     "admin_casework_role": gettext_lazy("casework role for an administrator"),
     "credentials_reset": gettext_lazy("password and second factor reset"),
+    "caseworker_enrolment": gettext_lazy("enrolment link of an account with a casework role"),
     "different_person_stated": gettext_lazy(
         "registered although the same name and date of birth exist"
     ),

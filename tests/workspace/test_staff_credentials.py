@@ -92,6 +92,20 @@ def test_new_staff_enrol_through_a_one_time_link(as_admin, centres):
     assert kim.get("/staff/enrol/").status_code == 404  # the link is spent
 
 
+def test_enrolling_a_caseworker_is_flagged_at_both_ends_for_log_review(as_admin, centres):
+    """The administrator sees the link of an account that will read people's records: the
+    hand-over and the first opening are flagged, so a reviewer sees who opened it, from where."""
+    analyst = enrolment_link(as_admin, {"username": "ada", "first_name": "A", "last_name": "B"})
+    data = {"username": "kim", "first_name": "Kim", "last_name": "Berg"}
+    data["social_worker"] = [centres[2].pk]
+    Client(REMOTE_ADDR="192.0.2.44").get(enrolment_link(as_admin, data))
+    flagged = [e for e in AuditEvent.objects.all() if "caseworker_enrolment" in e.flags]
+    assert sorted(e.action for e in flagged) == ["user.enrolment_link", "user.enrolment_opened"]
+    assert {e.object_id for e in flagged} == {str(user("kim").pk)}  # not the analyst's link
+    opened = next(e for e in flagged if e.action == "user.enrolment_opened")
+    assert opened.client_address == "192.0.2.44" and analyst
+
+
 def test_an_expired_enrolment_link_does_not_work(as_admin):
     link = enrolment_link(as_admin, {"username": "kim", "first_name": "K", "last_name": "B"})
     EnrolmentLink.objects.update(expires_at="2000-01-01T00:00:00Z")

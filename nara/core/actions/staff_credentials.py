@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nara.core import audit
-from nara.core.models import EnrolmentLink
+from nara.core.models import CENTRE_ROLES, EnrolmentLink, Membership
 from nara.lib import messaging
 
 from .staff import profile_of
@@ -40,8 +40,21 @@ def do_issue_enrolment_link(*, actor, user):
             created_by=actor,
             expires_at=timezone.now() + dt.timedelta(hours=ENROLMENT_HOURS),
         )
-        audit.record(actor=actor, action="user.enrolment_link", obj=user, changes={"link": link.pk})
+        audit.record(
+            actor=actor,
+            action="user.enrolment_link",
+            obj=user,
+            changes={"link": link.pk},
+            flags=_enrolment_flags(user),
+        )
     return token
+
+
+def _enrolment_flags(user):
+    """An administrator hands over the link of an account that will read people's records:
+    whoever opens it gets that access, so log review sees both ends (and their addresses)."""
+    casework = Membership.objects.filter(user=user, role__in=CENTRE_ROLES).exists()
+    return {"caseworker_enrolment"} if casework else set()
 
 
 def _expire_links(user):
@@ -64,7 +77,12 @@ def do_open_enrolment_link(*, token):
             return None
         link.opened_at = timezone.now()
         link.save(update_fields=["opened_at"])
-        audit.record(actor=link.user, action="user.enrolment_opened", obj=link.user)
+        audit.record(
+            actor=link.user,
+            action="user.enrolment_opened",
+            obj=link.user,
+            flags=_enrolment_flags(link.user),
+        )
     return link
 
 
