@@ -28,6 +28,8 @@ class Person(models.Model):
         _("protected identity"), default=False, help_text=_("Skyddad identitet")
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Kept past every retention period while set (a court or supervisory matter needs it).
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
 
     class Meta:
         verbose_name = _("person")

@@ -1,4 +1,6 @@
-"""manage.py purge: retention run for booking data; prints the protocol (counts only).
+"""manage.py purge: retention run for booking data and every casework record type (periods set
+by the administrator on the retention page, records under legal hold kept); prints the protocol
+(counts only).
 
 Schedule it daily, e.g. a systemd timer or cron: `0 3 * * * /srv/nara/.venv/bin/python
 manage.py purge`. Retention periods: NARA_BOOKING_RETENTION_DAYS, NARA_QUESTION_RETENTION_DAYS.
@@ -10,7 +12,10 @@ from nara.core.actions.retention import do_purge
 
 
 class Command(BaseCommand):
-    help = "Purge old booking data (keeps only what the figures need) and write a protocol."
+    help = (
+        "Purge old booking data and casework past its retention period (legal hold kept) "
+        "and write a protocol with counts only."
+    )
 
     def handle(self, *args, **options):
         protocol = do_purge()
