@@ -116,9 +116,20 @@ def _held(prefix=""):
     )
 
 
+CHUNK = 2000
+
+
 def _count(model, queryset):
-    """Delete and return how many rows of `model` itself went (not cascaded rows)."""
-    return queryset.delete()[1].get(model._meta.label, 0)
+    """Delete and return how many rows of `model` itself went (not cascaded rows).
+
+    In chunks: Django loads what it deletes to handle the relations, and the first run on
+    years of data may remove hundreds of thousands of rows."""
+    ids = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
+    deleted = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = model.objects.filter(pk__in=ids[start : start + CHUNK])
+        deleted += chunk.delete()[1].get(model._meta.label, 0)
+    return deleted
 
 
 def _purge_casework(now):
@@ -143,28 +154,26 @@ def _purge_casework(now):
         .exclude(_held())
         .exclude(alias__person__legal_hold=True)
     )
-    counts["offers"] = _count(SupportOffer, SupportOffer.objects.filter(pk__in=offers.values("pk")))
+    counts["offers"] = _count(SupportOffer, offers)
     contacts = (
         Contact.objects.filter(occurred_on__lt=before(RecordType.CONTACT))
         .exclude(_held())
         .exclude(alias__person__legal_hold=True)
         .exclude(Exists(SupportOffer.objects.filter(contact=OuterRef("pk"))))
     )
-    counts["contacts"] = _count(Contact, Contact.objects.filter(pk__in=contacts.values("pk")))
+    counts["contacts"] = _count(Contact, contacts)
     counts["journal_notes"] = _purge_notes(before_time(RecordType.NOTE))
     escalations = Escalation.objects.filter(made_on__lt=before(RecordType.ESCALATION)).exclude(
         Q(person__legal_hold=True) | Q(person__households__household__legal_hold=True)
     )
-    counts["escalations"] = _count(
-        Escalation, Escalation.objects.filter(pk__in=escalations.values("pk"))
-    )
+    counts["escalations"] = _count(Escalation, escalations)
     aliases = (
         Alias.objects.filter(created_at__lt=before_time(RecordType.ALIAS))
         .exclude(person__legal_hold=True)
         .exclude(Exists(Contact.objects.filter(alias=OuterRef("pk"))))
         .exclude(Exists(SupportOffer.objects.filter(alias=OuterRef("pk"))))
     )
-    counts["aliases"] = _count(Alias, Alias.objects.filter(pk__in=aliases.values("pk")))
+    counts["aliases"] = _count(Alias, aliases)
     counts["consents"] = _purge_consents(before(RecordType.CONSENT))
     counts["households"] = _purge_households(before_time(RecordType.HOUSEHOLD))
     counts["people"] = _purge_people(before_time(RecordType.PERSON))
@@ -193,7 +202,7 @@ def _purge_notes(cutoff):
     while old:  # newest corrections first: a corrected note is protected by its correction
         referenced = {original for original, correction in links if correction in old}
         layer = old - referenced
-        deleted += _count(JournalNote, JournalNote.objects.filter(pk__in=layer))
+        deleted += _count(JournalNote, JournalNote.objects.filter(pk__in=list(layer)))
         old -= layer
     return deleted
 
@@ -206,7 +215,7 @@ def _purge_consents(cutoff):
         .exclude(_held())
         .exclude(Exists(Alias.objects.filter(link_consent=OuterRef("pk"))))
     )
-    return _count(Consent, Consent.objects.filter(pk__in=consents.values("pk")))
+    return _count(Consent, consents)
 
 
 def _purge_households(cutoff):
@@ -217,7 +226,7 @@ def _purge_households(cutoff):
         | Q(Exists(Consent.objects.filter(household=OuterRef("pk"))))
         | Q(members__person__legal_hold=True)
     )
-    return _count(Household, Household.objects.filter(pk__in=households.values("pk")))
+    return _count(Household, households)
 
 
 def _purge_people(cutoff):
@@ -231,4 +240,4 @@ def _purge_people(cutoff):
         | Q(Exists(Alias.objects.filter(person=OuterRef("pk"))))
         | Q(households__isnull=False)
     )
-    return _count(Person, Person.objects.filter(pk__in=people.values("pk")))
+    return _count(Person, people)
