@@ -6,11 +6,27 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
 from nara.core.actions.retention import DEFAULT_RETENTION_DAYS, do_set_retention, retention_days
-from nara.core.models import RecordType, Role
+from nara.core.models import PurgeProtocol, RecordType, Role
 
 from .decorators import staff_view
 
 MAX_DAYS = 36500
+# Protocol keys → people words (the protocol itself keeps the stable keys).
+PROTOCOL_LABELS = {
+    "reminders": _("reminders"),
+    "appointments_anonymised": _("visits made anonymous"),
+    "callbacks": _("call-back requests"),
+    "questions": _("anonymous questions"),
+    "empty_slots": _("unbooked past times"),
+    "offers": RecordType.OFFER.label,
+    "contacts": RecordType.CONTACT.label,
+    "journal_notes": RecordType.NOTE.label,
+    "escalations": RecordType.ESCALATION.label,
+    "aliases": RecordType.ALIAS.label,
+    "consents": RecordType.CONSENT.label,
+    "households": RecordType.HOUSEHOLD.label,
+    "people": RecordType.PERSON.label,
+}
 
 
 class RetentionForm(forms.Form):
@@ -37,5 +53,14 @@ def retention(request):
             do_set_retention(actor=request.user, days=form.cleaned_data)
             messages.success(request, _("Saved."))
             return redirect("workspace:retention")
-        return render(request, "workspace/casework/retention.html", {"form": form}, status=400)
-    return render(request, "workspace/casework/retention.html", {"form": form})
+        return _page(request, form, status=400)
+    return _page(request, form)
+
+
+def _page(request, form, status=200):
+    protocols = [
+        (protocol.ran_at, [(PROTOCOL_LABELS.get(k, k), n) for k, n in protocol.counts.items()])
+        for protocol in PurgeProtocol.objects.order_by("-ran_at", "-pk")[:5]
+    ]
+    context = {"form": form, "protocols": protocols}
+    return render(request, "workspace/casework/retention.html", context, status=status)

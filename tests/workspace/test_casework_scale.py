@@ -7,7 +7,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from nara.core.actions.retention import DEFAULT_RETENTION_DAYS
+from nara.core.actions.retention import DEFAULT_RETENTION_DAYS, do_set_legal_hold
 from nara.core.models import (
     Alias,
     AuditEvent,
@@ -218,3 +218,30 @@ def test_a_bad_period_is_refused_with_a_message_and_changes_nothing(bad):
 def test_the_retention_page_is_for_the_administrator_only():
     for username in ("maria", "anna", "ahmed", "petra"):
         assert signed_in(user(username)).get("/staff/retention/").status_code == 403
+
+
+def test_the_retention_page_shows_the_latest_purge_in_people_words(centre, service):
+    contact(centre, service)
+    purge_at(timezone.now() + dt.timedelta(days=10 * 365))
+    page = signed_in(user("admin")).get("/staff/retention/").content.decode()
+    assert "Senaste gallringskörningarna" in page
+    assert "kontakter <bdi>1</bdi>" in page
+    assert "appointments_anonymised" not in page  # people words, not protocol keys
+
+
+def test_legal_hold_is_set_with_a_reason_in_the_audit_trail_and_then_respected(centre, service):
+    someone = person(centre)
+    visit = contact(centre, service, person=someone)
+    do_set_legal_hold(actor=user("maria"), subject=someone, hold=True, reason="Tillsyn IVO")
+    event = AuditEvent.objects.filter(action="person.legal_hold").latest("pk")
+    assert (event.person_id, event.reason, event.changes) == (
+        someone.pk,
+        "Tillsyn IVO",
+        {"legal_hold": [False, True]},
+    )
+    purge_at(timezone.now() + dt.timedelta(days=10 * 365))
+    assert Contact.objects.filter(pk=visit.pk).exists()
+    do_set_legal_hold(actor=user("maria"), subject=someone, hold=False, reason="Avslutad")
+    purge_at(timezone.now() + dt.timedelta(days=10 * 365))
+    assert not Contact.objects.filter(pk=visit.pk).exists()
+    assert not Person.objects.filter(pk=someone.pk).exists()

@@ -75,6 +75,24 @@ def do_set_retention(*, actor, days):
     return changes
 
 
+def do_set_legal_hold(*, actor, subject, hold, reason):
+    """Put a person or household under legal hold (kept past every period) or release it."""
+    with transaction.atomic():
+        subject = type(subject).objects.select_for_update().get(pk=subject.pk)
+        if subject.legal_hold != hold:
+            subject.legal_hold = hold
+            subject.save(update_fields=["legal_hold"])
+            audit.record(
+                actor=actor,
+                action=f"{subject._meta.model_name}.legal_hold",
+                obj=subject,
+                person_id=subject.pk if isinstance(subject, Person) else None,
+                changes={"legal_hold": [not hold, hold]},
+                reason=reason,
+            )
+    return subject
+
+
 def do_purge(*, actor="purge", now=None):
     """Remove what identifies residents in old booking data and casework past its period.
 
