@@ -19,7 +19,9 @@ import math
 import random
 import resource
 import time
+from bisect import bisect
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.management.color import no_style
@@ -115,6 +117,8 @@ SERVICES = [
     ("skolnarvaro", "school-absence", "full", "Skolnärvaroteam", "School attendance team"),
     ("ungdomsstod", "youth-crime", "full", "Ungdomsstöd", "Youth support"),
 ]
+LEVELS = [("counts_only", 35), ("no_identity", 30), ("full", 35)]
+WEIGHTED_TOPICS = list(TOPIC_WEIGHTS.items())
 ANSWERS = [("accepted", 55), ("declined", 15), ("thinking", 10), ("no_answer", 20)]
 OUTCOMES = [("completed", 60), ("ended_early", 25), ("referred_on", 15)]
 APPOINTMENT_STATUS = [
@@ -165,9 +169,17 @@ class GeneratorSize:
         return self.end - dt.timedelta(days=round(365 * self.years))
 
 
+_PREPARED = {}
+
+
 def pick(rng, weighted):
-    values, weights = zip(*weighted, strict=True)
-    return rng.choices(values, weights)[0]
+    """A value from [(value, weight), ...]: cumulative weights prepared once per table."""
+    prepared = _PREPARED.get(id(weighted))
+    if prepared is None or prepared[0] is not weighted:
+        values, weights = zip(*weighted, strict=True)
+        prepared = _PREPARED[id(weighted)] = (weighted, values, list(accumulate(weights)))
+    _table, values, cumulative = prepared
+    return values[bisect(cumulative, rng.random() * cumulative[-1])]
 
 
 class Writer:
@@ -206,17 +218,12 @@ class Writer:
         self.rows = []
 
 
-def _stamp(moment):
+def _stamp(moment, postgresql):
     """A datetime as the database takes it in a raw insert (UTC)."""
     moment = moment.astimezone(dt.UTC)
-    if connection.vendor == "postgresql":
+    if postgresql:
         return moment.isoformat()
     return moment.replace(tzinfo=None).isoformat(sep=" ")
-
-
-def _at(day, hour, minute=0):
-    zone = timezone.get_current_timezone()
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
 
 
 class Generator:
@@ -226,6 +233,14 @@ class Generator:
         self.out = out or (lambda message: None)
         self.notes = [crypto.encrypt(text) for text in NOTES]
         self.started = time.monotonic()
+        self.postgresql = connection.vendor == "postgresql"
+        self.zone = timezone.get_current_timezone()
+
+    def _stamp(self, moment):
+        return _stamp(moment, self.postgresql)
+
+    def _at(self, day, hour, minute=0):
+        return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=self.zone)
 
     # The fixed part: municipality, areas, centres, services, staff ----------------------
 
@@ -528,7 +543,7 @@ class Generator:
 
     def _contact(self, centre_id, day):
         rng, w = self.rng, self.writers
-        level = pick(rng, [("counts_only", 35), ("no_identity", 30), ("full", 35)])
+        level = pick(rng, LEVELS)
         service = rng.choice(self.by_level[level])
         channel = pick(rng, CHANNELS)
         staff = rng.choice(self.staff[centre_id])
@@ -543,7 +558,7 @@ class Generator:
                 person, first = self._person(centre_id, day)
         language = pick(rng, LANGUAGES)
         catchment = self.catchment[centre_id]
-        moment = _at(day, rng.randint(9, 19), rng.randint(0, 59))
+        moment = self._at(day, rng.randint(9, 19), rng.randint(0, 59))
         contact_id = w["contact"].add(
             centre_id,
             service.pk,
@@ -563,7 +578,7 @@ class Generator:
             person,
             household,
             alias,
-            _stamp(moment),
+            self._stamp(moment),
         )
         if rng.random() < (0.06 if level == "counts_only" else 0.2):
             self._offer(centre_id, contact_id, day, person, household, alias)
@@ -573,7 +588,7 @@ class Generator:
     def _topics(self, main):
         topics = {main}
         while self.rng.random() < 0.35 and len(topics) < 3:
-            topics.add(pick(self.rng, list(TOPIC_WEIGHTS.items())))
+            topics.add(pick(self.rng, WEIGHTED_TOPICS))
         return sorted(topics, key=[slug for slug, *_rest in TOPICS].index)
 
     def _returning(self, pool, share):
@@ -592,7 +607,7 @@ class Generator:
         born = dt.date(rng.randint(1945, 2020), rng.randint(1, 12), rng.randint(1, 28))
         pk = self.writers["person"].add(
             centre_id, first, last, "", "", "", "", fold(f"{first} {last}"), born.isoformat(),
-            rng.random() < 0.01, False, _stamp(_at(day, 9)),
+            rng.random() < 0.01, False, self._stamp(self._at(day, 9)),
         )  # fmt: skip
         pool.append(pk)
         return pk, True
@@ -604,7 +619,7 @@ class Generator:
             return known, False
         rng, w = self.rng, self.writers
         last = rng.choice(LAST_NAMES)
-        pk = w["household"].add(centre_id, f"Familjen {last}", _stamp(_at(day, 9)), False)
+        pk = w["household"].add(centre_id, f"Familjen {last}", self._stamp(self._at(day, 9)), False)
         members = set()
         for n in range(rng.randint(2, 4)):
             member, _new = self._person(centre_id, day)
@@ -621,7 +636,7 @@ class Generator:
             return known, False
         self.alias_count += 1
         name = f"{self.rng.choice(ALIAS_WORDS)}-{self.alias_count}"
-        pk = self.writers["alias"].add(centre_id, name, _stamp(_at(day, 9)))
+        pk = self.writers["alias"].add(centre_id, name, self._stamp(self._at(day, 9)))
         pool.append(pk)
         return pk, True
 
@@ -655,12 +670,14 @@ class Generator:
         pk = self.writers["escalation"].add(
             centre_id, kind, contact_id, person, unknown, day.isoformat(), staff,
             rng.choice(UNITS), f"SN-{day:%Y}-{rng.randint(1000, 99999)}",
-            rng.choice(ESCALATION_REASONS), _stamp(_at(day, 16)),
+            rng.choice(ESCALATION_REASONS), self._stamp(self._at(day, 16)),
         )  # fmt: skip
         due = day + dt.timedelta(days=14)
         while due.weekday() >= 5:
             due += dt.timedelta(days=1)
-        done = _stamp(_at(due, 10)) if due < self.size.end and rng.random() < 0.9 else None
+        done = (
+            self._stamp(self._at(due, 10)) if due < self.size.end and rng.random() < 0.9 else None
+        )
         self.writers["task"].add(
             centre_id, None, "Följ upp anmälan: vad blev det av den?", due.isoformat(), done,
             staff, staff, person, contact_id, pk,
@@ -668,13 +685,13 @@ class Generator:
 
     def _appointment(self, centre_id, day):
         rng, w, size = self.rng, self.writers, self.size
-        starts = _at(day, rng.randint(9, 15), rng.choice([0, 15, 30, 45]))
+        starts = self._at(day, rng.randint(9, 15), rng.choice([0, 15, 30, 45]))
         minutes = rng.choice([30, 45, 45, 60])
         mode = pick(rng, MODES)
         slot = w["slot"].add(
             centre_id,
-            _stamp(starts),
-            _stamp(starts + dt.timedelta(minutes=minutes)),
+            self._stamp(starts),
+            self._stamp(starts + dt.timedelta(minutes=minutes)),
             json.dumps([mode]),
             "[]",
             False,
@@ -688,19 +705,21 @@ class Generator:
         booked_at = starts - dt.timedelta(days=rng.randint(1, 20))
         appointment = w["appointment"].add(
             slot, centre_id, status, mode,
-            "" if purged else pick(rng, list(TOPIC_WEIGHTS.items())),
+            "" if purged else pick(rng, WEIGHTED_TOPICS),
             "–" if purged else rng.choice(FIRST_NAMES), "", "", language,
             language if language != "sv" and rng.random() < 0.3 else "",
             hashlib.sha256(f"{key}:manage".encode()).hexdigest(),
             hashlib.sha256(f"{key}:code".encode()).hexdigest(),
-            "", rng.random() < 0.3, _stamp(booked_at),
-            _stamp(starts) if status != "booked" else None,
+            "", rng.random() < 0.3, self._stamp(booked_at),
+            self._stamp(starts) if status != "booked" else None,
         )  # fmt: skip
         if status == "no_show":
             due = day + dt.timedelta(days=1)
             while due.weekday() >= 5:
                 due += dt.timedelta(days=1)
-            done = _stamp(_at(due, 11)) if due < size.end and rng.random() < 0.85 else None
+            done = (
+                self._stamp(self._at(due, 11)) if due < size.end and rng.random() < 0.85 else None
+            )
             w["task"].add(
                 centre_id, appointment, "Hör av dig efter uteblivet besök", due.isoformat(),
                 done, staff, None, None, None, None,
