@@ -207,7 +207,7 @@ def test_the_administrator_sets_a_period_and_the_purge_follows_it(centre, servic
 
 
 @pytest.mark.parametrize("bad", ["0", "-5", "abc", "36501", ""])
-def test_a_bad_period_is_refused_with_a_message_and_changes_nothing(bad):
+def test_a_bad_period_is_refused_with_a_message_and_changes_nothing(bad, demo):
     fields = {t.value: DAYS[t] for t in RecordType} | {"contact": bad}
     response = signed_in(user("admin")).post("/staff/retention/", fields)
     assert response.status_code == 400
@@ -215,7 +215,13 @@ def test_a_bad_period_is_refused_with_a_message_and_changes_nothing(bad):
     assert not RetentionPolicy.objects.exists()
 
 
-def test_the_retention_page_is_for_the_administrator_only():
+def test_the_administrator_finds_the_retention_page_from_the_start_page(demo):
+    start = signed_in(user("admin")).get("/staff/").content.decode()
+    assert 'href="/staff/retention/"' in start and "Gallringsfrister" in start
+    assert "/staff/retention/" not in signed_in(user("maria")).get("/staff/").content.decode()
+
+
+def test_the_retention_page_is_for_the_administrator_only(demo):
     for username in ("maria", "anna", "ahmed", "petra"):
         assert signed_in(user(username)).get("/staff/retention/").status_code == 403
 
