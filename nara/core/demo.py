@@ -30,6 +30,7 @@ from nara.core.actions.booking import (
 from nara.core.actions.centers import do_create, do_set_catchment, do_update
 from nara.core.actions.staff import do_create_staff_user
 from nara.core.content_defaults import DEFAULT_MYTHS
+from nara.core.demo_casework import build_casework, delete_casework
 from nara.core.demo_geo import CENTRE_E, CENTRE_N, district_polygons, point_wgs84, to_wgs84_geojson
 from nara.core.models import (
     Area,
@@ -80,6 +81,7 @@ def delete_demo():
 
     example = Municipality.objects.filter(is_example=True)
     users = get_user_model().objects.filter(username__in=[s[0] for s in DEMO_STAFF])
+    delete_casework(example)
     EmergencyAccess.objects.filter(user__in=users).delete()
     Appointment.objects.filter(center__municipality__in=example).delete()
     Slot.objects.filter(center__municipality__in=example).delete()
@@ -89,7 +91,8 @@ def delete_demo():
 
 
 def build_demo(*, seed, activity=True):
-    """The example municipality; `activity` adds bookings, call-backs and questions."""
+    """The example municipality; `activity` adds bookings, call-backs, questions and a few
+    weeks of casework (demo_casework)."""
     rng = random.Random(seed)
     municipality = Municipality.objects.create(code="9999", name="Exempelstad", is_example=True)
     districts = district_polygons(seed)
@@ -127,7 +130,11 @@ def build_demo(*, seed, activity=True):
     if not activity:
         return summary + "."
     visits = sum(_activity(center, rng) for center in centres)
-    return summary + f", {visits} visits around today, call-backs and questions."
+    contacts = build_casework(centres, rng)
+    return summary + (
+        f", {visits} visits around today, call-backs and questions, "
+        f"{contacts} contacts with offers, a family, a journal note and an escalation."
+    )
 
 
 def _need_scores(districts, hotspots, rng):

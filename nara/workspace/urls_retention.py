@@ -1,3 +1,9 @@
 """Staff URLs for casework: retention (in the workspace namespace)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import retention_views
+
+urlpatterns = [
+    path("retention/", retention_views.retention, name="retention"),
+]

@@ -98,6 +98,7 @@ EXPECTED = {
     "workspace:user-reset": ADMIN,
     "workspace:role-request": ADMIN,
     "workspace:password": STAFF,
+    "workspace:retention": ADMIN,
     "workspace:planning": {"admin", "analyst"},
     "workspace:planning-sites": {"admin", "analyst"},
     "workspace:planning-scenarios": {"admin", "analyst"},

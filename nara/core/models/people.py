@@ -56,6 +56,7 @@ class Person(models.Model):
         blank=True,
         choices=[(code, name) for code, name in SPOKEN_LANGUAGES.items()],
     )
+    # Kept past every retention period while set (a court or supervisory matter needs it).
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,0 +1,106 @@
+"""The demo's casework: a new user signing in sees a living day, and the demo can be rebuilt."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from nara.core.demo import build_demo
+from nara.core.models import (
+    Alias,
+    AuditEvent,
+    Center,
+    Consent,
+    Contact,
+    Escalation,
+    FollowUpTask,
+    Household,
+    JournalNote,
+    Municipality,
+    SupportOffer,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def lively_demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        build_demo(seed=2026)
+        yield Municipality.objects.get(is_example=True)
+        transaction.set_rollback(True)
+
+
+def social_centres():
+    return Center.objects.filter(kind="centre")
+
+
+def test_every_social_centre_has_weeks_of_contacts(lively_demo):
+    today = timezone.localdate()
+    for centre in social_centres():
+        contacts = Contact.objects.filter(center=centre)
+        assert contacts.filter(occurred_on__gte=today - dt.timedelta(days=7)).count() >= 3
+        assert contacts.filter(occurred_on__lt=today - dt.timedelta(days=14)).exists()
+        assert len(set(contacts.values_list("channel", flat=True))) >= 3
+        # What a counts-only service records carries no one.
+        counts_only = contacts.filter(service__documentation_level="counts_only")
+        assert counts_only.exists()
+        assert not counts_only.exclude(person=None, household=None, alias=None).exists()
+
+
+def test_an_alias_returned_three_times_and_accepted_help_on_the_third_visit(lively_demo):
+    for centre in social_centres():
+        alias = Alias.objects.get(center=centre, name="Stjärnan")
+        visits = list(alias.contacts.order_by("occurred_on"))
+        assert len(visits) == 3 and visits[0].first_contact and not visits[2].first_contact
+        offer = SupportOffer.objects.get(alias=alias)
+        assert (offer.contact_id, offer.answer) == (visits[2].pk, "accepted")
+
+
+def test_a_family_with_offers_consent_journal_and_an_escalation_clock(lively_demo):
+    for centre in social_centres():
+        household = Household.objects.get(center=centre)
+        relations = sorted(household.members.values_list("relationship", flat=True))
+        assert relations == ["child", "child", "parent"]
+        answers = set(
+            SupportOffer.objects.filter(household=household).values_list("answer", flat=True)
+        )
+        assert answers == {"accepted", "thinking", "declined"}
+        assert Consent.objects.get(center=centre).is_valid()
+        note = JournalNote.objects.get(center=centre)
+        assert "rutiner" in note.text and "rutiner" not in note.text_encrypted
+        escalation = Escalation.objects.get(center=centre)
+        clock = FollowUpTask.objects.get(escalation=escalation)
+        assert clock.due >= escalation.made_on + dt.timedelta(days=14) and clock.done_at is None
+        assert escalation.person.households.get().relationship == "child"
+
+
+def test_tasks_are_due_today_and_overdue(lively_demo):
+    today = timezone.localdate()
+    for centre in social_centres():
+        open_tasks = FollowUpTask.objects.filter(center=centre, done_at=None)
+        assert open_tasks.filter(due__lt=today).exists()
+        assert open_tasks.filter(due__gte=today).exists()
+
+
+def test_every_casework_write_is_in_the_audit_trail_and_the_chain_holds(lively_demo):
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    expected = ["contact.create", "offer.create", "alias.create", "household.create"]
+    expected += ["journal.write", "escalation.create", "consent.record", "task.create"]
+    for action in expected:
+        assert action in actions, action
+    assert not AuditEvent.objects.filter(changes__icontains="rutiner").exists()
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "Audit trail intact" in out.getvalue()
+
+
+def test_the_demo_with_casework_can_be_rebuilt(lively_demo):
+    out = io.StringIO()
+    call_command("demo_data", "--reset", stdout=out)
+    assert "contacts with offers" in out.getvalue()
+    assert Municipality.objects.filter(is_example=True).count() == 1
+    assert Household.objects.count() == social_centres().count()
