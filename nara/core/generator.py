@@ -188,7 +188,15 @@ class Writer:
     def __init__(self, model, columns):
         self.model = model
         self.table = model._meta.db_table
-        self.columns = ["id", *columns]
+        # Columns the generator does not fill get the model's defaults (fields added later).
+        self.defaults = [
+            (f.column, f.get_db_prep_save(f.get_default(), connection))
+            for f in model._meta.concrete_fields
+            if f.column not in columns and f.column != "id" and not f.null
+            if f.get_default() is not None
+        ]
+        self.columns = ["id", *columns, *(column for column, _value in self.defaults)]
+        self._tail = tuple(value for _column, value in self.defaults)
         self.rows = []
         self.next_id = (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         self.written = 0
@@ -196,7 +204,7 @@ class Writer:
     def add(self, *values):
         pk = self.next_id
         self.next_id += 1
-        self.rows.append((pk, *values))
+        self.rows.append((pk, *values, *self._tail))
         return pk
 
     def flush(self):
