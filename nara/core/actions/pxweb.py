@@ -35,6 +35,7 @@ class PxWebPlan:
     renamed: list = field(default_factory=list)  # (code, old name, new name)
     warnings: list = field(default_factory=list)
     ignored_regions: int = 0
+    names: dict = field(default_factory=dict)  # code → readable name from the table or file
 
 
 @dataclass
@@ -61,7 +62,7 @@ def do_import_pxweb(*, actor, municipality, table, options, dry_run=False, clien
         if options.dissolve_from:
             plan.created = dissolve(municipality, options.dissolve_from, plan.kind)
         areas = {a.code: a for a in municipality.areas.filter(kind=plan.kind)}
-        names = _names(table, cells, options)
+        names = plan.names = _names(table, cells, options)
         by_region = _by_region(cells, areas, plan)
         if options.indicator:
             _plan_indicator(plan, by_region, areas, options)
@@ -108,7 +109,7 @@ def _kind(cells, options):
     if options.kind:
         return options.kind
     letters = {pxweb.area_code(c.keys["region"])[4] for c in cells}
-    return Area.Kind.REGSO if letters == {"R"} else Area.Kind.DESO
+    return Area.Kind.REGSO.value if letters == {"R"} else Area.Kind.DESO.value
 
 
 def _year(cells, options):
@@ -166,8 +167,9 @@ def _by_region(cells, areas, plan):
     return grouped
 
 
-def _value(area, cell):
-    label = f"{area.code}" + (f" ({area.name})" if area.name != area.code else "")
+def _value(plan, area, cell):
+    name = plan.names.get(area.code, area.name)
+    label = f"{area.code}" + (f" ({name})" if name != area.code else "")
     try:
         number = parse_number(cell.value)
     except ValueError:
@@ -184,7 +186,7 @@ def _value(area, cell):
 def _plan_population(plan, by_region, areas):
     for code, cells in sorted(by_region.items()):
         area = areas[code]
-        total, children = _population(area, cells)
+        total, children = _population(plan, area, cells)
         fields = {}
         if area.population != total:
             fields["population"] = (area.population, total)
@@ -194,7 +196,7 @@ def _plan_population(plan, by_region, areas):
             plan.changes.append(AreaChange(code, area.name, fields))
 
 
-def _population(area, cells):
+def _population(plan, area, cells):
     """(residents, residents aged 0–17 or None) of one region; checks groups add up."""
     sexes = {pxweb.sex_of(c.keys["sex"]) for c in cells if "sex" in c.keys}
     if sexes and "both" in sexes:
@@ -208,10 +210,10 @@ def _population(area, cells):
         if group is None:
             raise ImportFailed(f"Area {area.code}: {cell.keys['age']!r} is not an age group.")
         if group == "total":
-            total += _value(area, cell)
+            total += _value(plan, area, cell)
             has_total = True
         else:
-            groups[group] += _value(area, cell)
+            groups[group] += _value(plan, area, cell)
     if groups and has_total and round(sum(groups.values())) != round(total):
         raise ImportFailed(
             f"Area {area.code}: the age groups add up to {sum(groups.values()):.0f}, the total is "
@@ -233,7 +235,7 @@ def _plan_indicator(plan, by_region, areas, options):
     for code, cells in sorted(by_region.items()):
         if len(cells) != 1:
             raise ImportFailed(f"Area {code}: the table has {len(cells)} values; expected one.")
-        value = _value(areas[code], cells[0])
+        value = _value(plan, areas[code], cells[0])
         if existing.get(code) != value:
             plan.changes.append(
                 AreaChange(code, areas[code].name, {options.indicator: (existing.get(code), value)})

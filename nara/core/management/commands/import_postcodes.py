@@ -1,6 +1,7 @@
 """manage.py import_postcodes FILE: postcodes for areas, from area codes or from points."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from nara.core.actions.areas import ImportFailed
 from nara.core.actions.postcodes import do_import_postcodes
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="show, change nothing")
 
+    @translation.override("en")  # one language: the command's own messages are English
     def handle(self, *args, file, municipality, kind, move, dry_run, **options):
         target = Municipality.objects.filter(code=municipality).first()
         if target is None:

@@ -1,6 +1,7 @@
 """manage.py import_pxweb FILE: join an SCB PxWeb table (JSON, JSON-stat or CSV) to areas."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from nara.core.actions.areas import ImportFailed
 from nara.core.actions.pxweb import PxWebOptions, do_import_pxweb
@@ -49,6 +50,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--dry-run", action="store_true", help="show, change nothing")
 
+    @translation.override("en")  # one language: the command's own messages are English
     def handle(self, *args, **options):
         municipality = Municipality.objects.filter(code=options["municipality"]).first()
         if municipality is None:
