@@ -137,6 +137,16 @@ def test_indicator_from_an_scb_csv_in_windows_1252_with_semicolons(tmp_path):
     assert (value.value, value.year, value.source) == (11.0, 2024, "SCB ekonomiskt bistånd")
     assert Area.objects.get(code="0581R001").name == "Östra Eneby"  # names from the labels
     assert "38 areas are not in the table" in output
+    # Plans use the DeSOs: each takes its RegSO's value (its residents are not copied).
+    desos = Area.objects.filter(parent_code="0581R002")
+    assert desos.exists()
+    for deso in desos:
+        inherited = deso.indicators.get(name="income_support")
+        assert (inherited.value, inherited.year) == (11.0, 2024)
+        assert inherited.source == "SCB ekonomiskt bistånd (regso 0581R002)"
+    assert f"{Area.objects.filter(parent_code__in=['0581R001', '0581R002']).count()} finer " in (
+        output
+    )
 
 
 def test_a_missing_value_is_an_error_naming_the_area(tmp_path):

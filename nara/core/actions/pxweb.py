@@ -36,6 +36,7 @@ class PxWebPlan:
     warnings: list = field(default_factory=list)
     ignored_regions: int = 0
     names: dict = field(default_factory=dict)  # code → readable name from the table or file
+    inherited: int = 0  # finer areas that took an indicator value from their parent
 
 
 @dataclass
@@ -294,18 +295,27 @@ def _plan_names(plan, municipality, areas, names):
 
 def _apply(plan, municipality, areas, options, table):
     source = options.source or table.source
+    finer = defaultdict(list)
+    if options.indicator:
+        # Plans use the finest areas: a RegSO's value also goes to its DeSOs (as SCB's
+        # RegSO-only statistics are used per DeSO); their residents are never copied.
+        for area in municipality.areas.exclude(kind=plan.kind).filter(parent_code__in=areas):
+            finer[area.parent_code].append(area)
     for change in plan.changes:
         area = areas[change.code]
         if options.indicator:
-            AreaIndicator.objects.update_or_create(
-                area=area,
-                name=options.indicator,
-                defaults={
-                    "value": change.fields[options.indicator][1],
-                    "year": int(plan.year) if plan.year.isdigit() else None,
-                    "source": source[:200],
-                },
-            )
+            for target in [area, *finer[change.code]]:
+                suffix = f" ({plan.kind} {area.code})" if target is not area else ""
+                AreaIndicator.objects.update_or_create(
+                    area=target,
+                    name=options.indicator,
+                    defaults={
+                        "value": change.fields[options.indicator][1],
+                        "year": int(plan.year) if plan.year.isdigit() else None,
+                        "source": (source[: 200 - len(suffix)] + suffix),
+                    },
+                )
+            plan.inherited += len(finer[change.code])
             continue
         for name, (_old, new) in change.fields.items():
             setattr(area, name, new)

@@ -100,6 +100,11 @@ class Command(BaseCommand):
                 f"{plan.kind} {plan.year}: {len(plan.changes)} areas {prefix}changed, "
                 f"{len(plan.created)} {prefix}built, {len(plan.renamed)} {prefix}renamed"
                 + (
+                    f"; {plan.inherited} finer areas {prefix}given their parent's value"
+                    if plan.inherited
+                    else ""
+                )
+                + (
                     f"; {plan.ignored_regions} regions of other municipalities or totals skipped"
                     if plan.ignored_regions
                     else ""
