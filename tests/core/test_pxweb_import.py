@@ -218,3 +218,25 @@ def test_regions_without_areas_point_to_dissolving(tmp_path):
     import_norrkoping()
     with pytest.raises(CommandError, match="no area of kind 'regso'.*--dissolve-from deso"):
         pxweb(shared_file(TABLE))
+
+
+def test_population_from_an_scb_csv_with_labels_and_men_plus_women(tmp_path):
+    """A planted CSV as SCB exports it: labels, men and women apart, no totals."""
+    import_norrkoping()
+    pxweb(shared_file(TABLE), "--dissolve-from", "deso")
+    rows = ["region;ålder;kön;2023;2024"]
+    for sex, counts in (("män", (10, 20, 30, 40, 50)), ("kvinnor", (11, 21, 31, 41, 51))):
+        for age, count in zip(
+            ("0-4 år", "5-9 år", "10-14 år", "15-19 år", "20+ år"), counts, strict=True
+        ):
+            rows.append(f"0581R010_RegSO2025 Exempelområdet;{age};{sex};1;{count}")
+    table = tmp_path / "folkmangd.csv"
+    table.write_bytes(("\n".join(rows) + "\n").encode("cp1252"))
+    output = pxweb(table)
+    area = Area.objects.get(code="0581R010")
+    assert (area.name, area.population) == (
+        "Exempelområdet",
+        10 + 20 + 30 + 40 + 50 + 11 + 21 + 31 + 41 + 51,
+    )
+    assert area.population_0_17 == round(10 + 20 + 30 + 11 + 21 + 31 + (40 + 41) * 3 / 5)
+    assert "39 areas are not in the table and keep their figures" in output
