@@ -48,13 +48,22 @@ def area_code(region):
 
 def read(content, filename=""):
     """A table from the bytes of a PxWeb JSON, JSON-stat or CSV file."""
+    if isinstance(content, bytes):
+        content = content.removeprefix(b"\xef\xbb\xbf")
     stripped = content.lstrip()[:1]
     if stripped in (b"{", "{") or filename.lower().endswith(".json"):
         try:
             data = json.loads(content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise PxWebError(f"The file is not valid JSON ({exc}).") from None
-        return _from_json(data)
+        try:
+            return _from_json(data)
+        except PxWebError:
+            raise
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            raise PxWebError(
+                f"The JSON does not have the shape of a PxWeb table ({exc})."
+            ) from None
     try:
         return _from_csv(read_table(content))
     except SpreadsheetError as exc:
