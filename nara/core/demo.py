@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from i18nfield.strings import LazyI18nString
 
-from nara.core.actions.areas import AreaMapping, do_import_areas, do_import_postcodes
+from nara.core.actions.areas import AreaMapping, do_import_areas
 from nara.core.actions.booking import (
     do_answer_question,
     do_ask_question,
@@ -28,6 +28,7 @@ from nara.core.actions.booking import (
     do_request_callback,
 )
 from nara.core.actions.centers import do_create, do_set_catchment, do_update
+from nara.core.actions.postcodes import do_import_postcodes
 from nara.core.actions.staff import do_create_staff_user
 from nara.core.content_defaults import DEFAULT_MYTHS
 from nara.core.demo_casework import build_casework, delete_casework
@@ -111,7 +112,9 @@ def build_demo(*, seed, activity=True):
     )
     do_import_areas(actor=ACTOR, municipality=municipality, collection=collection, mapping=mapping)
     areas = {a.code: a for a in municipality.areas.all()}
-    do_import_postcodes(actor=ACTOR, municipality=municipality, lines=_postcode_lines(areas))
+    do_import_postcodes(
+        actor=ACTOR, municipality=municipality, content="\n".join(_postcode_lines(areas))
+    )
     centres = _social_centres(municipality, areas, districts, needs, rng)
     bases = _bases(municipality, areas, districts)
     _services(municipality, centres, bases)

@@ -2,14 +2,20 @@
 
 import datetime as dt
 
-from django.db.models import Case, IntegerField, Prefetch, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Value, When
 from django.utils import timezone
 
 from nara.lib import calendar
 from nara.lib.geometry import contains, distance_m
 from nara.lib.textfold import fold
 
-from .models import Area, CatchmentMembership, Center, PostcodeArea, ScheduleException
+from .models import (
+    Area,
+    CatchmentMembership,
+    Center,
+    PostcodeArea,
+    ScheduleException,
+)
 
 PLAN_DAYS = 35  # how far ahead "next opening" looks
 
@@ -21,20 +27,42 @@ LAYER_ORDER = Case(
 )
 
 
+def area_kind_in_use(municipality):
+    """The one kind of area a municipality plans, counts residents and serves residents with:
+    the kind its catchments use, else the finest kind imported (the one with most areas).
+    DeSOs and the RegSOs dissolved from them cover the same people: never add them up."""
+    areas = Area.objects.filter(municipality=municipality)
+    used = areas.filter(catchments__isnull=False).values_list("kind", flat=True).first()
+    if used:
+        return used
+    counts = areas.values("kind").annotate(n=Count("id")).order_by("-n", "kind")
+    return counts[0]["kind"] if counts else None
+
+
+def resident_areas():
+    """Areas residents choose from: an area split into finer ones (a RegSO whose DeSOs are
+    imported, which names it as their parent) is left out; residents choose the finer one."""
+    finer = Area.objects.filter(municipality=OuterRef("municipality"), parent_code=OuterRef("code"))
+    return Area.objects.exclude(Exists(finer))
+
+
 def area_at_point(lon, lat):
     """The area containing the point, found by bounding box in the database, then exactly."""
-    candidates = Area.objects.filter(
-        min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat
-    ).only("id", "name", "code", "geometry", "municipality_id")
+    candidates = (
+        resident_areas()
+        .filter(min_lon__lte=lon, max_lon__gte=lon, min_lat__lte=lat, max_lat__gte=lat)
+        .only("id", "name", "code", "geometry", "municipality_id")
+    )
     for area in candidates:
         if contains(area.geometry, lon, lat):
             return area
     return None
 
 
-def area_for_postcode(postcode):
-    match = PostcodeArea.objects.select_related("area").filter(postcode=postcode).first()
-    return match.area if match else None
+def areas_for_postcode(postcode):
+    """The areas a postcode lies in, the largest share first (one for most postcodes)."""
+    rows = PostcodeArea.objects.select_related("area").filter(postcode=postcode)
+    return [row.area for row in rows.order_by("-share", "area__name")]
 
 
 def areas_matching(text, limit=20):
@@ -42,10 +70,11 @@ def areas_matching(text, limit=20):
     folded = fold(text)
     if not folded:
         return []
-    exact = list(Area.objects.filter(search_name=folded)[:limit]) or list(
-        Area.objects.filter(code__iexact=" ".join(text.split()))[:limit]
+    areas = resident_areas()
+    exact = list(areas.filter(search_name=folded)[:limit]) or list(
+        areas.filter(code__iexact=" ".join(text.split()))[:limit]
     )
-    return exact or list(Area.objects.filter(search_name__contains=folded)[:limit])
+    return exact or list(areas.filter(search_name__contains=folded)[:limit])
 
 
 def centers_serving(area, today=None):

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from nara.lib import spreadsheets
 from nara.lib.indicators import indicator_label
 
 from . import plans, services
@@ -161,9 +162,9 @@ class ScenarioForm(WeightsMixin, forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The travel-time file is larger than 20 MB."))
         try:
-            return upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(_("The travel-time file is not UTF-8 text.")) from None
+            return spreadsheets.decode(upload.read())[0]
+        except spreadsheets.SpreadsheetError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean(self):
         cleaned = super().clean()

@@ -14,7 +14,8 @@ import shapely
 from django.utils.html import escape
 from shapely.geometry import shape
 
-from nara.core.models import Area
+from nara.core.models import Area, Municipality
+from nara.core.queries import area_kind_in_use
 
 from .services import areas_signature
 
@@ -38,7 +39,10 @@ def _fit(bounds):
 @lru_cache(maxsize=16)
 def _drawn(signature):
     """(code → SVG path, projection parameters) for a municipality's areas."""
-    rows = Area.objects.filter(municipality_id=signature[0]).values_list("code", "geometry")
+    municipality = Municipality.objects.get(pk=signature[0])
+    rows = Area.objects.filter(
+        municipality=municipality, kind=area_kind_in_use(municipality)
+    ).values_list("code", "geometry")
     geoms = {code: shape(geometry) for code, geometry in rows}
     if not geoms:
         return {}, None

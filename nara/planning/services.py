@@ -29,6 +29,8 @@ from pyproj import Transformer
 from shapely.geometry import shape
 
 from nara.core.models import Area, AreaIndicator, Center
+from nara.core.queries import area_kind_in_use
+from nara.lib import spreadsheets
 
 from . import solver
 from .models import CandidateSite
@@ -60,7 +62,7 @@ class Weight:
 
 
 def indicator_names(municipality):
-    rows = AreaIndicator.objects.filter(area__municipality=municipality)
+    rows = AreaIndicator.objects.filter(area__in=planning_areas(municipality))
     return sorted(set(rows.values_list("name", flat=True)))
 
 
@@ -126,9 +128,15 @@ def project(lon, lat):
     return np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
 
 
+def planning_areas(municipality):
+    """The areas a plan uses: one kind only (DeSOs and the RegSOs built from them hold the
+    same residents; adding both up would count everyone twice)."""
+    return Area.objects.filter(municipality=municipality, kind=area_kind_in_use(municipality))
+
+
 def load_areas(municipality):
     rows = list(
-        Area.objects.filter(municipality=municipality)
+        planning_areas(municipality)
         .order_by("code")
         .values_list("id", "code", "name", "population", "centroid_lon", "centroid_lat", "geometry")
     )
@@ -295,8 +303,17 @@ def distance_matrix(areas, candidates, travel_matrix=None):
             areas.xy, project([c.lon for c in candidates], [c.lat for c in candidates])
         )
     try:
+        # Semicolons, decimal commas and the like are made plain for the solver's reader.
+        plain = spreadsheets.canonical_csv(
+            travel_matrix, required=("origin", "destination", "value"), numeric=("value",)
+        )
+    except spreadsheets.SpreadsheetError as exc:
+        raise PlanInputError(
+            _("The travel-time file cannot be used: %s") % exc, "travel_matrix"
+        ) from exc
+    try:
         return solver.load_travel_matrix(
-            io.StringIO(travel_matrix), areas.codes, [c.id for c in candidates]
+            io.StringIO(plain), areas.codes, [c.id for c in candidates]
         )
     except solver.TravelTimeMatrixError as exc:
         if exc.missing_pairs:

@@ -4,15 +4,13 @@ Every problem names the row or feature and the field; the caller saves nothing o
 GeoJSON may be in WGS84 or, declared in its ``crs`` member, EPSG:3006 (SWEREF 99 TM).
 """
 
-import csv
-import io
 import json
-import math
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from pyproj import Transformer
 
+from nara.lib import spreadsheets
 from nara.lib.geometry import SWEDEN_LAT, SWEDEN_LON, WGS84, GeometryError, crs_of_collection
 
 MAX_SITES = 5000
@@ -53,26 +51,20 @@ def parse_candidates(filename, content):
 
 
 def _decode(content):
-    if isinstance(content, str):
-        return content
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CandidateImportError(_("The file is not UTF-8 text.")) from None
+        return spreadsheets.decode(content)[0]
+    except spreadsheets.SpreadsheetError as exc:
+        raise CandidateImportError(str(exc)) from None
 
 
 def _parse_csv(text):
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-    missing = [name for name in ("name", "lon", "lat") if name not in fields]
-    if missing:
-        raise CandidateImportError(
-            _("The CSV file needs the columns name, lon and lat (kind is optional); missing: %s.")
-            % ", ".join(missing)
-        )
-    reader.fieldnames = fields
+    try:
+        table = spreadsheets.read_table(text, required=("name", "lon", "lat"))
+    except spreadsheets.SpreadsheetError as exc:
+        raise CandidateImportError(str(exc)) from None
     rows = []
-    for line, row in enumerate(reader, start=2):
+    for line, cells in table.rows:
+        row = {column.lower(): value for column, value in cells.items()}
         label = _("Row %d") % line
         name = (row.get("name") or "").strip()
         if not name:
@@ -85,12 +77,11 @@ def _parse_csv(text):
 
 
 def _coordinate(label, field, value):
-    text = (value or "").strip().replace(",", ".").replace("\u2212", "-")
     try:
-        number = float(text)
+        number = spreadsheets.parse_number(value)
     except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
+        number = None
+    if number is None:
         raise CandidateImportError(
             _("%(row)s: field '%(field)s' is not a number (%(value)r).")
             % {"row": label, "field": field, "value": value or ""}

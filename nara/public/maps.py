@@ -37,6 +37,7 @@ def _render(center_pk, center_name, signature):
     min_lon, min_lat, max_lon, max_lat = focus.bounds
     neighbours = (
         Area.objects.filter(municipality__centers__id=center_pk)
+        .filter(kind__in=Area.objects.filter(id__in=served).values("kind"))
         .exclude(id__in=served)
         .filter(min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat)
         .filter(max_lat__gte=min_lat)

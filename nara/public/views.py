@@ -62,7 +62,8 @@ def home(request):
 
 
 def _find_context(form, **extra):
-    return {"form": form, "area_names": Area.objects.values_list("name", flat=True), **extra}
+    names = queries.resident_areas().values_list("name", flat=True)
+    return {"form": form, "area_names": names, **extra}
 
 
 @require_GET
@@ -77,13 +78,18 @@ def find(request):
     if not form.is_valid():
         return render(request, "public/home.html", _find_context(form), status=400)
     if form.cleaned_data["postcode"]:
-        area = queries.area_for_postcode(form.cleaned_data["postcode"])
-        if area is None:
+        postcode = form.cleaned_data["postcode"]
+        areas = queries.areas_for_postcode(postcode)
+        if not areas:
             message = _(
                 "We do not know the postcode %(postcode)s. Check the number, or choose your area."
             ) % {"postcode": request.GET.get("postcode", "").strip()[:10]}
             return _find_again(request, form, message)
-        return _area_result(request, area)
+        if len(areas) > 1:
+            # The postcode spans areas: the resident chooses; we do not guess for them.
+            shown = f"{postcode[:3]} {postcode[3:]}"
+            return render(request, "public/area_choices.html", {"areas": areas, "postcode": shown})
+        return _area_result(request, areas[0])
     matches = queries.areas_matching(form.cleaned_data["q"])
     if len(matches) == 1:
         return _area_result(request, matches[0])
@@ -144,7 +150,9 @@ def _km(metres):
 def area_list(request):
     return page_cache.serve(
         request,
-        _static_page(request, "public/area_list.html", areas=Area.objects.only("code", "name")),
+        _static_page(
+            request, "public/area_list.html", areas=queries.resident_areas().only("code", "name")
+        ),
     )
 
 

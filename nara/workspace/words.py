@@ -88,6 +88,7 @@ ACTION_LABELS = {
     "appointment.rebook_nudge": _("reminder to rebook sent"),
     "appointment.status": _("visit marked"),
     "areas.import": _("areas imported"),
+    "areas.import_pxweb": _("statistics table imported for areas"),
     "calendar.view": _("calendar viewed"),
     "callback.handle": _("call-back handled"),
     "callback.request": _("call-back requested"),

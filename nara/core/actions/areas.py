@@ -1,6 +1,5 @@
 """Importing areas (GeoJSON) and postcodes (CSV)."""
 
-import csv
 import math
 import re
 from dataclasses import dataclass, field
@@ -8,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from nara.core import audit
-from nara.core.models import Area, AreaIndicator, Municipality, PostcodeArea
+from nara.core.models import Area, AreaIndicator, Municipality
 from nara.lib.geometry import GeometryError, crs_of_collection, to_wgs84
 
 
@@ -161,36 +160,6 @@ def normalise_postcode(text):
     """'602 21' / '60221' → '60221'; None when it is not a Swedish postcode."""
     text = (text or "").strip()
     return text.replace(" ", "") if POSTCODE_RE.match(text) else None
-
-
-def do_import_postcodes(*, actor, municipality, lines, client_address=None):
-    """Read a `postcode,area_code` CSV (header required). All or nothing."""
-    reader = csv.DictReader(lines)
-    if not reader.fieldnames or not {"postcode", "area_code"} <= set(reader.fieldnames):
-        raise ImportFailed("The CSV needs the columns 'postcode' and 'area_code'.")
-    areas = dict(municipality.areas.values_list("code", "id"))
-    pairs = {}
-    for line_no, row in enumerate(reader, start=2):
-        postcode = normalise_postcode(row.get("postcode"))
-        if postcode is None:
-            raise ImportFailed(f"Line {line_no}: field 'postcode' is not a Swedish postcode.")
-        area_id = areas.get((row.get("area_code") or "").strip())
-        if area_id is None:
-            raise ImportFailed(f"Line {line_no}: field 'area_code' names no imported area.")
-        pairs[postcode] = area_id
-    if not pairs:
-        raise ImportFailed("The CSV has no rows.")
-    with transaction.atomic():
-        for postcode, area_id in pairs.items():
-            PostcodeArea.objects.update_or_create(postcode=postcode, defaults={"area_id": area_id})
-        audit.record(
-            actor=actor,
-            action="postcodes.import",
-            obj=municipality,
-            changes={"postcodes": len(pairs)},
-            client_address=client_address,
-        )
-    return len(pairs)
 
 
 def get_or_create_municipality(*, actor, code, name):

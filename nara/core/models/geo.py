@@ -84,11 +84,19 @@ class AreaIndicator(models.Model):
 
 
 class PostcodeArea(models.Model):
-    postcode = models.CharField(_("postcode"), max_length=5, unique=True)
+    """A postcode lies (partly) in an area. A postcode spanning several areas has one row per
+    area, each with the share of its address points there (1.0 when it lies in one area)."""
+
+    postcode = models.CharField(_("postcode"), max_length=5, db_index=True)
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="postcodes")
+    share = models.FloatField(_("share"), default=1.0)
 
     class Meta:
         verbose_name = _("postcode")
+        ordering = ["postcode", "-share"]
+        constraints = [
+            models.UniqueConstraint(fields=["postcode", "area"], name="postcode_area_unique")
+        ]
 
     def __str__(self):
         return f"{self.postcode[:3]} {self.postcode[3:]}"

@@ -3,6 +3,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from nara.core.actions.areas import (
     AreaMapping,
@@ -56,17 +57,19 @@ class Command(BaseCommand):
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise CommandError(f"{options['file']} is not valid GeoJSON: {exc}.") from exc
         try:
-            municipality = get_or_create_municipality(
-                actor="import_areas",
-                code=options["municipality"],
-                name=options["municipality_name"],
-            )
-            created, updated = do_import_areas(
-                actor="import_areas",
-                municipality=municipality,
-                collection=collection,
-                mapping=mapping,
-            )
+            # One transaction: a failed import must not leave the municipality behind either.
+            with transaction.atomic():
+                municipality = get_or_create_municipality(
+                    actor="import_areas",
+                    code=options["municipality"],
+                    name=options["municipality_name"],
+                )
+                created, updated = do_import_areas(
+                    actor="import_areas",
+                    municipality=municipality,
+                    collection=collection,
+                    mapping=mapping,
+                )
         except ImportFailed as exc:
             raise CommandError(f"Nothing was imported. {exc}") from exc
         self.stdout.write(
