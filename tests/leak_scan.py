@@ -113,7 +113,15 @@ def install(scanner):
         return response
 
     base.BaseHandler.get_response = get_response
-    logging.getLogger().addHandler(LogWatcher(scanner))
+    # On the Logger class, not as a handler: a test or django.setup() may reconfigure logging.
+    watcher = LogWatcher(scanner)
+    original_handle = logging.Logger.handle
+
+    def handle(logger, record):
+        watcher.emit(record)
+        return original_handle(logger, record)
+
+    logging.Logger.handle = handle
 
     from nara.core import crypto
     from nara.core.models import AuditEvent, JournalNote

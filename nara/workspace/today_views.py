@@ -386,7 +386,8 @@ def task_list(request, pk):
 def _back(request, task):
     """Where the form came from (this site only); else the centre's calendar, as before."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # A path of this site ("-1" or a bare word would be taken for a URL name by redirect()).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

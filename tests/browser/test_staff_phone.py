@@ -104,6 +104,9 @@ def test_every_staff_page_fits_a_360_px_phone(browser, nara_site):
         try:
             page = context.new_page()
             for url in staff_get_pages(persona, objects):
+                # A page that only takes a POST (publish, withdraw, ...) has nothing to show.
+                if context.request.get(url, max_redirects=0).status == 405:
+                    continue
                 response = page.goto(url)
                 if response.status != 200 or "text/html" not in response.headers["content-type"]:
                     continue

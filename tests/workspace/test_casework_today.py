@@ -328,9 +328,10 @@ def test_mark_done_without_javascript_redirects_back(as_worker, centres):
     assert "Ring back" not in section(page(as_worker), "tasks", centres[0])
 
 
-def test_mark_done_never_redirects_to_another_site(as_worker, centres):
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "-1", "index"])
+def test_mark_done_never_redirects_to_another_site_or_a_guess(as_worker, centres, target):
     overdue = task(centres[0], "Ring back")
-    response = as_worker.post(f"/staff/tasks/{overdue.pk}/done/", {"next": "https://evil.example/"})
+    response = as_worker.post(f"/staff/tasks/{overdue.pk}/done/", {"next": target})
     assert response.url == f"/staff/centres/{centres[0].pk}/calendar/"
 
 

@@ -2,12 +2,14 @@
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
 from nara.core.access import view_person
 from nara.core.actions.people import do_create_person
 from nara.core.models import PageFeedback, Schedule
+from nara.workspace.words import ACTION_LABELS
 from tests.workspace.conftest import user
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +110,15 @@ def test_languages_are_shown_by_name(as_manager):
     PageFeedback.objects.create(path="/ar/", language="ar", helpful=True)
     html = as_manager.get("/staff/feedback/").content.decode()
     assert ">arabiska</td>" in html and ">ar</td>" not in html
+
+
+def test_every_audit_action_in_the_code_has_words():
+    """Log review shows actions in words: a new action without a label would show its code."""
+    root = Path(__file__).resolve().parents[2] / "nara"
+    codes = {
+        code
+        for path in root.rglob("*.py")
+        for code in re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text(encoding="utf-8"))
+    }
+    assert len(codes) > 50
+    assert sorted(codes - set(ACTION_LABELS)) == []
