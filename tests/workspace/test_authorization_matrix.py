@@ -92,6 +92,7 @@ EXPECTED = {
     "workspace:planning-scenario": {"admin", "analyst"},
     "workspace:planning-scenario-print": {"admin", "analyst"},
     "workspace:planning-scenario-delete": {"admin", "analyst"},
+    "workspace:planning-scenario-apply": {"admin", "analyst"},
     "workspace:planning-compare": {"admin", "analyst"},
     "workspace:planning-export-csv": {"admin", "analyst"},
     "workspace:planning-export-xlsx": {"admin", "analyst"},
@@ -186,6 +187,7 @@ OBJECT_FOR = {
     "planning-scenario": "scenario",
     "planning-scenario-print": "scenario",
     "planning-scenario-delete": "scenario",
+    "planning-scenario-apply": "scenario",
 }
 
 
