@@ -36,7 +36,12 @@ import numpy as np
 
 from . import highs
 from .catchments_cuts import Cuts, RowBlocks, disconnected_pieces
-from .catchments_heuristics import grow_catchments, repair_capacity, repair_contiguity
+from .catchments_heuristics import (
+    grow_balanced,
+    grow_catchments,
+    repair_capacity,
+    repair_contiguity,
+)
 from .errors import InfeasibleCapacityError, PlanningError
 from .pmedian_bound import subgradient
 from .pmedian_search import greedy, interchange, nearest_two
@@ -259,12 +264,13 @@ class _Search:
         self.steps.append(f"Lagrangian fixing kept {int(keep.sum())} of {m} sites")
         return np.flatnonzero(keep)
 
-    def _reduce(self, model):
+    def _reduce(self, model, fix=True):
+        """LP bound; with ``fix``, drop pairs whose reduced cost rules them out."""
         outcome = highs.solve(model.build(), time_limit=self._left(), relax=True)
         if outcome.reduced_costs is None:
             return
         self.lower = max(self.lower, min(outcome.bound, self.upper))
-        if not math.isfinite(self.upper):
+        if not fix or not math.isfinite(self.upper):
             return
         slack = self.upper - outcome.bound + 1e-7 * abs(self.upper)
         drop = outcome.reduced_costs[: model.pair_count] > slack
@@ -287,27 +293,32 @@ class _Search:
         if self.repaired is not None:
             self._offer_contiguous(self.repaired)
         self._grow(self.start_sites)
+        self._reduce(model, fix=False)  # contiguity only raises the optimum: a valid bound
         cuts = Cuts(self.cost.shape[0], len(model.keep))
-        rounds = 0
+        rounds, share = 0, 1 / 3
         while rounds < MAX_CONTIGUITY_ROUNDS and time.perf_counter() < self.deadline:
             rounds += 1
             # A share of the time per round: later rounds, with more cuts, come closer.
             outcome = highs.solve(
-                model.build(cuts), time_limit=self._left() / 3, start=model.start(self.best)
+                model.build(cuts), time_limit=self._left() * share, start=model.start(self.best)
             )
             if outcome.status == "infeasible" and self.best is None:
                 raise _proven_infeasible(True)
             if outcome.values is None:
-                break
+                if share == 1:
+                    break
+                share = 1  # no answer yet: the same model gets all the time left
+                continue
             self.lower = max(self.lower, min(outcome.bound, self.upper))
             found = model.assignment(outcome.values)
             positions = np.searchsorted(model.keep, found)
             pieces = disconnected_pieces(positions, self.adjacency, self.homes[model.keep])
             if not pieces:
                 self._offer(found)
-                if outcome.status == "optimal":
-                    self.lower = max(self.lower, min(outcome.bound, self.upper))
-                break
+                if outcome.status == "optimal" or share == 1:
+                    break
+                share = 1  # contiguous but not proven: carry on with all the time left
+                continue
             self._offer_contiguous(found)
             self._grow(np.unique(found))
             if self._closed():
@@ -323,11 +334,10 @@ class _Search:
     # -- bookkeeping --------------------------------------------------------------------------
 
     def _grow(self, sites):
-        grown = grow_catchments(
-            self.cost, self.loads, self.capacity, sites, self.adjacency, self.homes
-        )
-        if grown is not None:
-            self._offer(grown)
+        for grow in (grow_catchments, grow_balanced):
+            grown = grow(self.cost, self.loads, self.capacity, sites, self.adjacency, self.homes)
+            if grown is not None:
+                self._offer(grown)
 
     def _offer_contiguous(self, assignment):
         repaired = repair_contiguity(

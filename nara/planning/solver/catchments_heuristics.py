@@ -117,3 +117,34 @@ def _push_neighbours(heap, cost, adjacency, assignment, area, site):
     for neighbour in adjacency[area]:
         if assignment[neighbour] < 0:
             heapq.heappush(heap, (float(cost[neighbour, site]), int(neighbour), site))
+
+
+def grow_balanced(cost, loads, capacity, sites, adjacency, homes):
+    """Like grow_catchments, but the lightest catchment takes the next area (its cheapest
+    bordering one that fits): tight capacities leave fewer areas stranded."""
+    n = cost.shape[0]
+    assignment = np.full(n, -1, dtype=np.int64)
+    load, heaps = {}, {}
+    for site in (int(s) for s in sites):
+        home = int(homes[site])
+        if assignment[home] >= 0 or loads[home] > capacity + 1e-9:
+            return None
+        assignment[home] = site
+        load[site], heaps[site] = float(loads[home]), []
+    for site in heaps:
+        for area in np.flatnonzero(assignment == site):
+            _push_neighbours(heaps[site], cost, adjacency, assignment, int(area), site)
+    active = set(heaps)
+    while active:
+        site = min(active, key=lambda s: load[s])
+        heap = heaps[site]
+        while heap:
+            _, area, _site = heapq.heappop(heap)
+            if assignment[area] < 0 and load[site] + loads[area] <= capacity + 1e-9:
+                assignment[area] = site
+                load[site] += float(loads[area])
+                _push_neighbours(heap, cost, adjacency, assignment, area, site)
+                break
+        else:
+            active.discard(site)
+    return assignment if (assignment >= 0).all() else None
