@@ -17,36 +17,45 @@ from .catchments_cuts import disconnected_pieces
 def repair_capacity(cost, loads, capacity, assignment, deadline, adjacency=None):
     """Move areas out of overloaded catchments until every load fits, or give up (None).
 
-    Only the sites ``assignment`` already uses receive areas.
-    Each move takes, among all areas of overloaded catchments and all catchments with room for
-    them, the one that raises the cost least per unit of load moved. With ``adjacency`` an area
-    may only move to a catchment it borders, which keeps catchments in one piece more often.
+    Only the sites ``assignment`` already uses receive areas. Each round, every overloaded
+    catchment gives away the area that raises the cost least per unit of load moved, to a
+    catchment with room for it. With ``adjacency`` an area may only move to a catchment it
+    borders, which keeps catchments in one piece more often.
     """
-    assignment = assignment.copy()
-    n, m = cost.shape
-    load = np.bincount(assignment, weights=loads, minlength=m)
-    closed = np.ones(m, dtype=bool)
-    closed[np.unique(assignment)] = False
-    rows = np.arange(n)
+    open_sites = np.unique(assignment)
+    sub = cost[:, open_sites]
+    slot = np.searchsorted(open_sites, assignment)
+    k = open_sites.size
+    load = np.bincount(slot, weights=loads, minlength=k)
+    per_load = 1.0 / np.maximum(loads, 1e-12)
     while (load > capacity + 1e-9).any():
         if time.perf_counter() > deadline:
             return None
-        over = load[assignment] > capacity + 1e-9
-        room = capacity - load
-        fits = (loads[:, None] <= room[None, :] + 1e-9) & ~closed[None, :]
-        extra = cost - cost[rows, assignment][:, None]
-        allowed = over[:, None] & fits
+        over = np.flatnonzero(load > capacity + 1e-9)
+        members = np.flatnonzero(np.isin(slot, over))
+        fits = loads[members, None] <= (capacity - load)[None, :] + 1e-9
         if adjacency is not None:
-            allowed &= _borders(assignment, adjacency, m)
-        allowed[rows, assignment] = False
-        if not allowed.any():
+            fits &= _borders(slot, adjacency, k)[members]
+        fits[np.arange(members.size), slot[members]] = False
+        extra = (sub[members] - sub[members, slot[members]][:, None]) * per_load[members, None]
+        score = np.where(fits, extra, np.inf)
+        best_target = np.argmin(score, axis=1)
+        best_score = score[np.arange(members.size), best_target]
+        moved = False
+        for order in np.argsort(best_score, kind="stable"):
+            if not np.isfinite(best_score[order]):
+                break
+            area, target = members[order], best_target[order]
+            source = slot[area]
+            if load[source] <= capacity + 1e-9 or load[target] + loads[area] > capacity + 1e-9:
+                continue
+            load[source] -= loads[area]
+            load[target] += loads[area]
+            slot[area] = target
+            moved = True
+        if not moved:
             return None
-        score = np.where(allowed, extra / np.maximum(loads, 1e-12)[:, None], np.inf)
-        area, target = np.unravel_index(np.argmin(score), score.shape)
-        load[assignment[area]] -= loads[area]
-        load[target] += loads[area]
-        assignment[area] = target
-    return assignment
+    return open_sites[slot]
 
 
 def _borders(assignment, adjacency, m):
