@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.planning_catchments import catchment_rows, catchment_summary  # noqa: E402
 from benchmarks.planning_instances import (  # noqa: E402
     SYNTHETIC_SPECS,
     norrkoping_instance,
@@ -53,7 +54,10 @@ def main() -> None:
                 row = _run(instance, distance, k, model, spopt_limit)
                 rows.append(row)
                 _print_row(row)
-    print(json.dumps(_summary(rows)))
+    summary = _summary(rows)
+    if "catchments".startswith(options.only) or not options.only:
+        summary.update(catchment_summary(list(catchment_rows())))
+    print(json.dumps(summary))
 
 
 def _arguments():
@@ -81,6 +85,8 @@ def _arguments():
 
 
 def _instances(only: str = ""):
+    if only == "catchments":
+        return
     for name in SYNTHETIC_SPECS:
         if name.startswith(only):
             yield synthetic_instance(name)

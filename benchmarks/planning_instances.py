@@ -92,3 +92,81 @@ def norrkoping_instance(path: Path = NORRKOPING_FILE) -> Instance | None:
     need = np.array([f["properties"]["needZ"] for f in features], dtype=float)
     need01 = (need - need.min()) / (need.max() - need.min())
     return Instance("norrkoping-79x79", xy, xy.copy(), population * (1.0 + need01), 3_000.0)
+
+
+@dataclass(frozen=True)
+class CatchmentInstance:
+    name: str
+    distance: np.ndarray  # (n, m) metres
+    weight: np.ndarray  # (n,) need-weighted population
+    load: np.ndarray  # (n,) residents
+    adjacency: list | None  # per area, the touching areas (real polygons only)
+    base_area: np.ndarray  # per site, the area it stands in
+
+
+def norrkoping_catchments(path: Path = NORRKOPING_FILE) -> CatchmentInstance | None:
+    """Norrköping's 79 DeSOs: every area point a candidate, load = residents, polygons touching
+    (shared edge or corner) as adjacency."""
+    real = norrkoping_instance(path)
+    if real is None:
+        return None
+    import shapely
+    from shapely.geometry import shape
+
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    polygons = [shapely.make_valid(shape(f["geometry"])).buffer(1e-6) for f in features]
+    left, right = shapely.STRtree(polygons).query(polygons, predicate="intersects")
+    neighbours = [set() for _ in polygons]
+    for a, b in zip(left, right, strict=True):
+        if a != b:
+            neighbours[a].add(int(b))
+    population = np.array([f["properties"]["pop"] for f in features], dtype=float)
+    distance = _distances(real.area_xy, real.site_xy)
+    return CatchmentInstance(
+        "norrkoping-79x79",
+        distance,
+        real.weight,
+        population,
+        [sorted(n) for n in neighbours],
+        np.arange(len(features)),
+    )
+
+
+def city_catchments(n: int = 450, seed: int = 21) -> CatchmentInstance:
+    """A large Swedish city's DeSOs (Göteborg has about 450): a dense core and suburbs within
+    about 25 km, DeSO populations log-normal (median 1,600, clipped to 700–3,000, as SCB sizes
+    DeSOs), need highest in a few outer estates; every area point a candidate."""
+    rng = np.random.default_rng(seed)
+    core = rng.normal((12_500.0, 12_500.0), 2_500.0, size=(n // 3, 2))
+    suburbs = _clustered_points(rng, n - n // 3, 25_000.0, 25_000.0, 14)
+    xy = np.vstack([core, suburbs])[rng.permutation(n)]
+    population = np.clip(rng.lognormal(np.log(1_600.0), 0.3, size=n), 700.0, 3_000.0).round()
+    need = _smooth_need(rng, xy, 25_000.0, 25_000.0)
+    return CatchmentInstance(
+        f"city-{n}x{n}",
+        _distances(xy, xy),
+        population * (1.0 + need),
+        population,
+        None,
+        np.arange(n),
+    )
+
+
+def national_catchments() -> CatchmentInstance:
+    """The 6,000 × 1,000 national instance, load = a population drawn like DeSOs'."""
+    base = synthetic_instance("national-6000x1000")
+    rng = np.random.default_rng(31)
+    population = _population(rng, len(base.weight))
+    sites = np.argmin(_distances(base.site_xy, base.area_xy), axis=1)
+    return CatchmentInstance(
+        "national-6000x1000",
+        _distances(base.area_xy, base.site_xy),
+        base.weight,
+        population,
+        None,
+        sites,
+    )
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))

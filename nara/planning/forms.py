@@ -91,11 +91,18 @@ class ScenarioForm(WeightsMixin, forms.Form):
         label=_("Capacity per base"),
         min_value=0,
         required=False,
-        help_text=_("Capacitated catchments only: residents, or staff posts, per base."),
+        help_text=_(
+            "Capacitated catchments only: residents per base, a multiple of the average "
+            "residents per base (e.g. 1.2), or staff posts per base."
+        ),
     )
     capacity_on = forms.ChoiceField(
         label=_("Capacity counts"),
-        choices=[("population", _("residents")), ("staff", _("staff posts"))],
+        choices=[
+            ("population", _("residents")),
+            ("average", _("times the average residents per base")),
+            ("staff", _("staff posts")),
+        ],
         initial="population",
     )
     contiguous = forms.BooleanField(

@@ -68,3 +68,36 @@ class Scenario(models.Model):
     @property
     def metrics(self):
         return self.results.get("metrics", {})
+
+
+class CatchmentSnapshot(models.Model):
+    """A catchment layer as it was before a scenario replaced it: kept as history."""
+
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="catchment_snapshots"
+    )
+    layer = models.CharField(_("layer"), max_length=10)
+    # {area code: {"centre": centre code, "name": centre name}} as it was
+    memberships = models.JSONField(_("catchments"), default=dict)
+    replaced_by = models.ForeignKey(
+        Scenario,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaced_layers",
+        verbose_name=_("replaced by scenario"),
+    )
+    scenario_name = models.CharField(_("scenario"), max_length=120, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("replaced at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("earlier catchment layer")
+        verbose_name_plural = _("earlier catchment layers")
+        ordering = ["-created_at", "-pk"]

@@ -136,41 +136,54 @@ def _solve(request, areas, need, candidates, distance, fixed, excluded):
             )
         if request.model == "pmedian":
             return solver.p_median(distance, need.demand, request.k, **common)
-        load = _load(request, areas, need)
+        load, capacity = _load(request, areas, need)
         return solver.capacitated_catchments(
             distance,
             need.demand,
             load,
-            request.capacity,
+            capacity,
             k=request.k,
             adjacency=adjacency(areas) if request.contiguous else None,
             base_area=base_areas(areas, candidates),
             **common,
         )
+    except solver.InfeasibleCapacityError as exc:
+        raise _infeasible(request, exc) from exc
     except solver.PlanningError as exc:
-        message = str(exc)
-        if "time limit" in message:
+        if "time limit" in str(exc):
             raise PlanInputError(
                 _(
                     "The solver found no answer within the time limit of %(seconds)g s. Fewer "
-                    "candidate sites, more capacity or no contiguity make it easier. (%(detail)s)"
+                    "candidate sites, more capacity or no contiguity make it easier."
                 )
-                % {"seconds": request.time_limit, "detail": message},
+                % {"seconds": request.time_limit},
                 "k",
             ) from exc
-        if "capacity" in message or "contiguous" in message:
-            raise PlanInputError(
-                _(
-                    "No catchments fit: every base must stay within its capacity%(contiguous)s. "
-                    "Raise the capacity or the number of bases. (%(detail)s)"
-                )
-                % {
-                    "contiguous": _(" and be contiguous") if request.contiguous else "",
-                    "detail": message,
-                },
-                "capacity",
-            ) from exc
-        raise PlanInputError(_("The plan could not be computed: %s") % message) from exc
+        raise PlanInputError(_("The plan could not be computed: %s") % exc) from exc
+
+
+def _infeasible(request, exc):
+    """The solver's reason, in the user's language only."""
+    if exc.reason == "proven":
+        message = _(
+            "Infeasible: no assignment keeps every base within its capacity. Raise the capacity "
+            "or the number of bases."
+        )
+    elif exc.reason == "contiguous":
+        message = _(
+            "Infeasible: no assignment keeps every base within its capacity with contiguous "
+            "catchments. Raise the capacity, add bases or drop contiguity."
+        )
+    else:
+        message = _("Infeasible: the bases cannot hold the load.")
+    return PlanInputError(message, "capacity")
+
+
+def capacity_for(request, load):
+    """The capacity per base in load units: as given, or a multiple of the average load."""
+    if request.capacity_on == "average":
+        return request.capacity * float(load.sum()) / request.k
+    return request.capacity
 
 
 def _load(request, areas, need):
@@ -188,33 +201,50 @@ def _load(request, areas, need):
     else:
         load = areas.population
         unit = _("residents")
+    capacity = capacity_for(request, load)
     total = float(load.sum())
-    if total > request.k * request.capacity + 1e-9:
+    most = request.k * solver.usable_capacity(load, capacity)
+    if total > most * (1 + 1e-9) + 1e-9:
         raise PlanInputError(
             _(
-                "%(k)d bases with a capacity of %(capacity)s %(unit)s hold at most %(most)s, "
-                "but the areas have %(total)s. Raise the capacity or the number of bases."
+                "Infeasible: %(k)d bases with a capacity of %(capacity)s %(unit)s hold at most "
+                "%(most)s in total, but the areas have %(total)s. Raise the capacity or the "
+                "number of bases."
             )
             % {
                 "k": request.k,
-                "capacity": _fmt(request.capacity),
+                "capacity": _fmt(capacity),
                 "unit": unit,
-                "most": _fmt(request.k * request.capacity),
+                "most": _fmt(most),
                 "total": _fmt(total),
             },
             "capacity",
         )
     biggest = int(np.argmax(load))
-    if load[biggest] > request.capacity:
+    if load[biggest] > capacity * (1 + 1e-9) + 1e-9:
         raise PlanInputError(
-            _("Area %(area)s alone has %(load)s %(unit)s, more than a base's capacity.")
-            % {"area": areas.names[biggest], "load": _fmt(load[biggest]), "unit": unit},
+            _(
+                "Infeasible: area %(area)s alone has %(load)s %(unit)s, more than a base's "
+                "capacity of %(capacity)s."
+            )
+            % {
+                "area": areas.names[biggest],
+                "load": _fmt(load[biggest]),
+                "unit": unit,
+                "capacity": _fmt(capacity),
+            },
             "capacity",
         )
-    return load
+    if request.capacity_on == "staff":
+        # Posts are shared out whole afterwards: a base whose share of the posts rounds to the
+        # capacity can be given exactly that many (12 posts fill 4 bases of 3 exactly).
+        capacity += 0.5
+    return load, capacity
 
 
 def _fmt(number):
+    if abs(number - round(number)) > 1e-6 and abs(number) < 100:
+        return f"{number:,.2f}".replace(",", "\u00a0")
     return f"{number:,.0f}".replace(",", "\u00a0")
 
 
@@ -278,6 +308,7 @@ def _results(request, areas, need, candidates, distance, result):
         "method": result.method,
         "solve_seconds": round(result.solve_seconds, 3),
         "distance_unit": "matrix" if request.travel_matrix else "m",
+        "capacity": _capacity_summary(request, areas, result),
         "candidate_count": len(candidates),
         "sites": sites,
         "assignment": {
@@ -302,6 +333,24 @@ def _results(request, areas, need, candidates, distance, result):
                 metrics.total_cost / total_need if total_need else math.nan
             ),
         },
+    }
+
+
+def _capacity_summary(request, areas, result):
+    """The capacity the plan was made with, stated in every result (None without one)."""
+    if request.model != "catchments":
+        return None
+    capacity = result.details.get("capacity")
+    if request.capacity_on == "staff":
+        capacity = request.capacity
+        total = float(request.staff_posts)
+    else:
+        total = float(areas.population.sum())
+    average = total / request.k
+    return {
+        "per_base": capacity,
+        "unit": "posts" if request.capacity_on == "staff" else "residents",
+        "share_of_average": capacity / average if average else None,
     }
 
 

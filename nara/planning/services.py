@@ -41,8 +41,17 @@ DEFAULT_COVERAGE_DISTANCE = 2500.0  # metres: about a 30-minute walk
 DEFAULT_COST_PER_POST = 700_000.0  # SEK per year, salary and overheads
 DEFAULT_COST_PER_SITE = 400_000.0  # SEK per year, premises and running costs
 DEFAULT_TIME_LIMIT = 20.0
+# Capacitated catchments on a real municipality (79 DeSOs, tight capacity) can need a minute or
+# more to prove; a shorter default would stop typical runs with a needless gap.
+DEFAULT_CATCHMENTS_TIME_LIMIT = 120.0
+
+
+def default_time_limit(model):
+    return DEFAULT_CATCHMENTS_TIME_LIMIT if model == "catchments" else DEFAULT_TIME_LIMIT
+
+
 MODELS = ("mclp", "pmedian", "catchments")
-CAPACITY_ON = ("population", "staff")
+CAPACITY_ON = ("population", "average", "staff")
 MISSING_PAIRS_SHOWN = 5
 
 

@@ -11,12 +11,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nara.core.models import Area
+from nara.core.models import Area, Center
 from nara.lib.indicators import indicator_label
 from nara.workspace.decorators import staff_view
 
-from . import access, exports, maps, plans, services
-from .actions import do_create_scenario, do_delete_scenario, do_import_candidate_sites
+from . import access, apply, exports, maps, plans, services
+from .actions import (
+    do_apply_scenario,
+    do_create_scenario,
+    do_delete_scenario,
+    do_import_candidate_sites,
+)
 from .forms import CandidateImportForm, NeedForm, ScenarioForm
 from .models import CandidateSite, Scenario
 from .sites_import import CandidateImportError, parse_candidates
@@ -237,6 +242,44 @@ def scenario_delete(request, pk):
     do_delete_scenario(actor=request.user, scenario=scenario)
     messages.success(request, _("Scenario deleted."))
     return redirect(_with_municipality("workspace:planning-scenarios", municipality))
+
+
+@planner_view
+def scenario_apply(request, pk):
+    """GET: what applying the scenario would change. POST: apply it (audited, one step)."""
+    scenario = access.get_scenario(request.user, pk)
+    kind = request.POST.get("kind") or request.GET.get("kind") or apply.KINDS[0]
+    if kind not in apply.KINDS:
+        kind = apply.KINDS[0]
+    context = _base_context(request, scenario.municipality)
+    context.update(scenario=scenario, kind=kind, kinds=_kind_choices())
+    try:
+        plan = apply.preview(scenario, kind)
+    except services.PlanInputError as exc:
+        context["error"] = exc.message
+        return render(request, "planning/scenario_apply.html", context, status=400)
+    if request.method == "POST":
+        _plan, snapshot = do_apply_scenario(
+            actor=request.user,
+            scenario=scenario,
+            kind=kind,
+            client_address=request.META.get("REMOTE_ADDR"),
+        )
+        messages.success(
+            request,
+            _(
+                "The scenario is applied: %(count)d new centres (not published yet), %(moved)d "
+                "areas moved. The earlier catchments are kept as history."
+            )
+            % {"count": len(plan.new_targets), "moved": len(plan.moves)},
+        )
+        return redirect("workspace:planning-scenario", scenario.pk)
+    context["plan"] = plan
+    return render(request, "planning/scenario_apply.html", context)
+
+
+def _kind_choices():
+    return [(value, label) for value, label in Center.Kind.choices if value in apply.KINDS]
 
 
 def _selected(request):

@@ -106,6 +106,7 @@ EXPECTED = {
     "workspace:planning-scenario": {"admin", "analyst"},
     "workspace:planning-scenario-print": {"admin", "analyst"},
     "workspace:planning-scenario-delete": {"admin", "analyst"},
+    "workspace:planning-scenario-apply": {"admin", "analyst"},
     "workspace:planning-compare": {"admin", "analyst"},
     "workspace:planning-export-csv": {"admin", "analyst"},
     "workspace:planning-export-xlsx": {"admin", "analyst"},
@@ -304,6 +305,7 @@ OBJECT_FOR = {
     "escalation": "escalation",
     "contact": "contact",
     "offer": "offer",
+    "planning-scenario-apply": "scenario",
 }
 
 

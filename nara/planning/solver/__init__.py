@@ -5,10 +5,15 @@ sites, the assignment of areas, a proven bound and a plain status ("optimal" or 
 optimal").
 """
 
-from .catchments import capacitated_catchments
+from .catchments import capacitated_catchments, usable_capacity
 from .covering import maximal_covering
 from .distances import load_travel_matrix, straight_line_matrix
-from .errors import IndicatorError, PlanningError, TravelTimeMatrixError
+from .errors import (
+    IndicatorError,
+    InfeasibleCapacityError,
+    PlanningError,
+    TravelTimeMatrixError,
+)
 from .need import Indicator, NeedIndex, need_index, need_weighted_population
 from .pmedian import p_median
 from .result import Result
@@ -24,6 +29,7 @@ __all__ = [
     "CentreBudget",
     "Indicator",
     "IndicatorError",
+    "InfeasibleCapacityError",
     "NeedIndex",
     "PlanningError",
     "Result",
@@ -39,4 +45,5 @@ __all__ = [
     "p_median",
     "scenario_metrics",
     "straight_line_matrix",
+    "usable_capacity",
 ]

@@ -1,36 +1,63 @@
 """Capacitated catchments: assign every area to exactly one of k open bases.
 
-Each base's load (population, staff hours, …; one value per area) must stay within
+Each base's load (population, staff posts, …; one value per area) must stay within
 ``capacity`` and, optionally, above ``minimum_load``; the need-weighted distance is minimised.
 Bases are either given (``bases=``) or chosen among the candidates (``k=``, with fixed-open and
 excluded sites as elsewhere).
 
+Pipeline, each step only if the previous one left a gap:
+
+1. The uncapacitated p-median (greedy, swaps, Lagrangian bound with subgradient steps). Its
+   bound is a bound here too (dropping the capacities only lowers the optimum), and when its
+   nearest-base loads already fit, its plan *is* the capacitated optimum.
+2. Capacity repair moves areas out of overloaded catchments at the least cost per unit of load:
+   a feasible plan (the incumbent) in milliseconds.
+3. Lagrangian site fixing: with the p-median multipliers, a site whose forced opening already
+   costs at least the incumbent cannot be in a better plan and is dropped.
+4. The LP relaxation of the strong formulation (x_ij <= y_j) on the sites left gives a bound and
+   reduced costs; assignments whose reduced cost exceeds incumbent − bound are fixed to 0.
+5. HiGHS solves the reduced MILP, warm-started with the incumbent, within the time left.
+
 Contiguity (optional, given area adjacency): every catchment must be connected and contain the
 area its base stands in. It is enforced by iterative cut constraints: solve, find each
 catchment's pieces that are cut off from the base's area, and for such a piece C add
-``x_vj <= sum_{u in N(C)} x_uj`` for v in C (to reach the base, v's catchment must include a
-neighbour of C), then solve again. Each round's model is a relaxation of the contiguous problem,
-so its bound stays valid and the final answer reports an honest gap.
+``x_vj <= sum_{u in N(C)} x_uj`` for v in C, then solve again. Each round's model is a
+relaxation of the contiguous problem, so its bound stays valid. Every round's answer is also
+repaired into a contiguous plan when it can be; when the time runs out the best contiguous plan
+found is returned with its proven gap.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 
 from . import highs
 from .catchments_cuts import Cuts, RowBlocks, disconnected_pieces
-from .errors import PlanningError
+from .catchments_heuristics import (
+    grow_balanced,
+    grow_catchments,
+    repair_capacity,
+    repair_contiguity,
+)
+from .errors import InfeasibleCapacityError, PlanningError
+from .pmedian_bound import subgradient
+from .pmedian_search import greedy, interchange, nearest_two
 from .problem import (
     check_distance_matrix,
     check_time_limit,
     check_weights,
     choose_sites,
 )
-from .result import MINIMISE, Result, make_result
+from .result import MINIMISE, OPTIMALITY_TOLERANCE, Result, make_result
 
-MAX_CONTIGUITY_ROUNDS = 50
+MAX_CONTIGUITY_ROUNDS = 200
+# Above this many assignment variables (areas × sites left) the LP and MILP would not finish in
+# seconds; the plan then stands with the Lagrangian bound.
+MAX_PAIRS = 400_000
+DEFAULT_TIME_LIMIT = 60.0
 
 
 def capacitated_catchments(
@@ -46,7 +73,7 @@ def capacitated_catchments(
     excluded=(),
     adjacency=None,
     base_area=None,
-    time_limit: float = 30.0,
+    time_limit: float = DEFAULT_TIME_LIMIT,
 ) -> Result:
     """``adjacency``: per area, the indices of neighbouring areas. ``base_area``: per site, the
     index of the area it stands in (default: the nearest area)."""
@@ -55,61 +82,79 @@ def capacitated_catchments(
     matrix = check_distance_matrix(distance)
     weights = check_weights(weight, matrix.shape[0])
     loads = check_weights(load, matrix.shape[0], "load")
-    sites, chosen_fixed = _sites(matrix.shape[1], k, bases, fixed_open, excluded)
-    _check_capacity(loads, capacity, minimum_load, sites, chosen_fixed, k)
-    homes = _base_areas(matrix, base_area)
-    model = _Model(
-        matrix,
-        weights,
-        loads,
-        capacity,
-        minimum_load,
-        sites,
-        chosen_fixed,
-        k if bases is None else len(sites),
+    sites, fixed = _sites(matrix.shape[1], k, bases, fixed_open, excluded)
+    count = len(sites) if bases is not None else int(k)
+    check_capacity(loads, capacity, minimum_load, count)
+    homes = _base_areas(matrix, base_area)[sites]
+    search = _Search(
+        cost=weights[:, None] * matrix[:, sites],
+        loads=loads,
+        capacity=float(capacity),
+        minimum=float(minimum_load),
+        fixed=fixed,
+        k=count,
+        adjacency=adjacency,
+        homes=homes,
+        deadline=deadline,
     )
-    cuts = Cuts(model.area_count, model.site_count)
-    rounds = 0
-    while rounds < MAX_CONTIGUITY_ROUNDS:
-        rounds += 1
-        outcome = highs.solve(
-            model.build(cuts, homes if adjacency is not None else None),
-            time_limit=deadline - time.perf_counter(),
-        )
-        if outcome.values is None:
-            raise _infeasible(outcome, adjacency)
-        assignment_pos = model.assignment(outcome.values)
-        pieces = (
-            []
-            if adjacency is None
-            else disconnected_pieces(assignment_pos, adjacency, homes[sites])
-        )
-        if not pieces or time.perf_counter() >= deadline:
-            break
-        cuts.add(pieces, adjacency)
-    if pieces:
-        raise PlanningError(
-            "Could not make every catchment contiguous within the time limit; "
-            "allow more time or relax the capacity."
-        )
+    assignment_pos, bound, method = search.run()
     assignment = sites[assignment_pos]
-    opened = sites[outcome.values[-len(sites) :] > 0.5]
+    opened = np.unique(assignment)
     objective = float((weights * matrix[np.arange(matrix.shape[0]), assignment]).sum())
     load_per_site = {int(s): float(loads[assignment == s].sum()) for s in opened}
-    method = f"HiGHS MILP ({outcome.status})"
-    if adjacency is not None:
-        method += f" with contiguity cuts ({rounds} rounds, {cuts.count} cuts)"
     return make_result(
         model="capacitated catchments",
         sense=MINIMISE,
         sites=opened,
         assignment=assignment,
         objective=objective,
-        bound=outcome.bound,
+        bound=bound,
         started=started,
         method=method,
-        details={"load": load_per_site},
+        details={"load": load_per_site, "capacity": float(capacity)},
     )
+
+
+def check_capacity(loads, capacity, minimum_load, count) -> None:
+    """Raise InfeasibleCapacityError when no plan can exist, naming the reason."""
+    total = float(loads.sum())
+    if not capacity > 0 or not math.isfinite(capacity):
+        raise PlanningError("The capacity of a base must be a positive number.")
+    if minimum_load > capacity:
+        raise PlanningError(
+            f"The minimum load per base ({minimum_load:g}) is above the capacity ({capacity:g})."
+        )
+    usable = usable_capacity(loads, capacity)
+    if total > count * usable * (1 + 1e-9) + 1e-9:
+        whole = " whole" if usable != capacity else ""
+        raise InfeasibleCapacityError(
+            f"The total load {total:g} does not fit in {count} bases of capacity {capacity:g} "
+            f"(at most {count * usable:g}{whole}); raise the capacity or the number of bases.",
+            reason="total",
+            total=total,
+            most=count * usable,
+        )
+    if minimum_load * count > total * (1 + 1e-9) + 1e-9:
+        raise PlanningError(
+            f"{count} bases with a minimum load of {minimum_load:g} need {count * minimum_load:g}"
+            f" in total, but the areas only have {total:g}; lower the minimum or the bases."
+        )
+    too_big = np.flatnonzero(loads > capacity * (1 + 1e-9) + 1e-9)
+    if too_big.size:
+        raise InfeasibleCapacityError(
+            f"Area {int(too_big[0])} alone has load {loads[too_big[0]]:g}, "
+            f"more than a base's capacity {capacity:g}.",
+            reason="area",
+            area=int(too_big[0]),
+            total=float(loads[too_big[0]]),
+        )
+
+
+def usable_capacity(loads, capacity):
+    """With whole loads (residents) a base holds at most floor(capacity)."""
+    if np.all(loads == np.round(loads)):
+        return math.floor(capacity + 1e-9)
+    return capacity
 
 
 def _sites(site_count, k, bases, fixed_open, excluded):
@@ -122,33 +167,6 @@ def _sites(site_count, k, bases, fixed_open, excluded):
     return choice.allowed, np.isin(choice.allowed, choice.fixed)
 
 
-def _check_capacity(loads, capacity, minimum_load, sites, fixed, k):
-    count = len(sites) if k is None else k
-    total = float(loads.sum())
-    if not capacity > 0:
-        raise PlanningError("The capacity of a base must be a positive number.")
-    if minimum_load > capacity:
-        raise PlanningError(
-            f"The minimum load per base ({minimum_load:g}) is above the capacity ({capacity:g})."
-        )
-    if total > count * capacity:
-        raise PlanningError(
-            f"The total load {total:g} does not fit in {count} bases of capacity {capacity:g} "
-            f"(at most {count * capacity:g}); raise the capacity or the number of bases."
-        )
-    if minimum_load * count > total:
-        raise PlanningError(
-            f"{count} bases with a minimum load of {minimum_load:g} need {count * minimum_load:g}"
-            f" in total, but the areas only have {total:g}; lower the minimum or the bases."
-        )
-    too_big = np.flatnonzero(loads > capacity)
-    if too_big.size:
-        raise PlanningError(
-            f"Area {int(too_big[0])} alone has load {loads[too_big[0]]:g}, "
-            f"more than a base's capacity {capacity:g}."
-        )
-
-
 def _base_areas(matrix, base_area):
     if base_area is None:
         return np.argmin(matrix, axis=0)
@@ -158,81 +176,348 @@ def _base_areas(matrix, base_area):
     return homes
 
 
-def _infeasible(outcome, adjacency) -> PlanningError:
-    if outcome.status == "infeasible":
-        extra = " and contiguous" if adjacency is not None else ""
-        return PlanningError(
-            "No assignment keeps every base within its capacity (and minimum load)"
-            f"{extra}; raise the capacity, lower the minimum or add bases."
+class _Search:
+    """The pipeline of the module docstring on the cost matrix (areas × site positions)."""
+
+    def __init__(self, *, cost, loads, capacity, minimum, fixed, k, adjacency, homes, deadline):
+        self.cost, self.loads, self.capacity, self.minimum = cost, loads, capacity, minimum
+        self.fixed, self.k, self.adjacency, self.homes = fixed, k, adjacency, homes
+        self.deadline = deadline
+        self.best, self.upper = None, math.inf
+        self.repaired = None
+        self.lower = -math.inf
+        self.steps: list[str] = []
+
+    # -- the pipeline -------------------------------------------------------------------------
+
+    def run(self):
+        sites, multipliers = self._uncapacitated()
+        nearest = sites[np.argmin(self.cost[:, sites], axis=1)]
+        if self._feasible(nearest):
+            self._offer(nearest)
+            self.steps.append("the p-median plan fits every capacity")
+            return self._answer()
+        self.start_sites = sites
+        self._repair(nearest)
+        keep = self._fix_sites(multipliers)
+        if self.cost.shape[0] * keep.size > MAX_PAIRS:
+            self.steps.append(f"MILP skipped ({keep.size} sites left, too large)")
+            return self._answer()
+        model = _Model(self, keep)
+        if self.adjacency is None:
+            self._reduce(model)
+            self._exact(model)
+        else:
+            self._contiguous(model)
+        return self._answer()
+
+    def _uncapacitated(self):
+        n, m = self.cost.shape
+        if self.fixed.all():
+            sites = np.arange(m)
+            self.lower = float(self.cost.min(axis=1).sum())
+            return sites, None
+        until = time.perf_counter() + 0.1 * (self.deadline - time.perf_counter())
+        chosen = interchange(
+            self.cost, greedy(self.cost, self.k, np.flatnonzero(self.fixed)), self.fixed, until
         )
-    return PlanningError("No feasible assignment was found within the time limit; allow more time.")
+        first, _, second = nearest_two(self.cost, chosen)
+        start = np.where(np.isfinite(second), (first + second) / 2, first)
+        until = time.perf_counter() + 0.15 * (self.deadline - time.perf_counter())
+        lagrangian = subgradient(
+            self.cost, self.k, self.fixed, chosen, start, until, OPTIMALITY_TOLERANCE, patience=20
+        )
+        self.lower = min(lagrangian.value, lagrangian.best_cost)
+        self.steps.append(f"p-median bound ({lagrangian.iterations} subgradient steps)")
+        return np.asarray(lagrangian.best_sites), lagrangian.multipliers.astype(np.float64)
+
+    def _repair(self, nearest):
+        repaired = repair_capacity(
+            self.cost, self.loads, self.capacity, nearest, self.deadline, self.adjacency
+        )
+        if repaired is None and self.adjacency is not None:
+            repaired = repair_capacity(self.cost, self.loads, self.capacity, nearest, self.deadline)
+        self.repaired = repaired
+        if repaired is not None:
+            self._offer(repaired)
+        self.steps.append("capacity repair" + ("" if repaired is not None else " (failed)"))
+
+    def _fix_sites(self, multipliers):
+        """Sites that cannot be in a plan cheaper than the incumbent are dropped."""
+        m = self.cost.shape[1]
+        if multipliers is None or not math.isfinite(self.upper):
+            return np.arange(m)
+        rho = np.minimum(self.cost - multipliers[:, None], 0.0).sum(axis=0)
+        base = float(multipliers.sum()) + float(rho[self.fixed].sum())
+        free = np.flatnonzero(~self.fixed)
+        others = self.k - int(self.fixed.sum()) - 1
+        order = free[np.argsort(rho[free], kind="stable")]
+        best_others = rho[order[:others]].sum() if others > 0 else 0.0
+        next_one = rho[order[others]] if others < order.size else 0.0
+        forced = np.full(m, -np.inf)
+        for j in free:  # j opened: the k-1 cheapest other free sites join it
+            in_best = others > 0 and rho[j] <= rho[order[others - 1]]
+            forced[j] = base + rho[j] + best_others - (rho[j] - next_one if in_best else 0.0)
+        used = np.unique(self.best) if self.best is not None else np.array([], np.int64)
+        keep = self.fixed | (forced < self.upper - 1e-9 * abs(self.upper))
+        keep[used] = True
+        self.steps.append(f"Lagrangian fixing kept {int(keep.sum())} of {m} sites")
+        return np.flatnonzero(keep)
+
+    def _reduce(self, model, fix=True):
+        """LP bound; with ``fix``, drop pairs whose reduced cost rules them out."""
+        outcome = highs.solve(model.build(), time_limit=self._left(), relax=True)
+        if outcome.reduced_costs is None:
+            return
+        self.lower = max(self.lower, min(outcome.bound, self.upper))
+        if not fix or not math.isfinite(self.upper):
+            return
+        slack = self.upper - outcome.bound + 1e-7 * abs(self.upper)
+        drop = outcome.reduced_costs[: model.pair_count] > slack
+        before = model.pair_count
+        model.drop_pairs(drop)
+        self.steps.append(f"LP bound; reduced-cost fixing kept {model.pair_count} of {before}")
+
+    def _exact(self, model):
+        if self._closed() or time.perf_counter() >= self.deadline:
+            return
+        outcome = highs.solve(model.build(), time_limit=self._left(), start=model.start(self.best))
+        if outcome.status == "infeasible" and self.best is None:
+            raise _proven_infeasible(False)
+        self.steps.append(f"HiGHS MILP on the reduced problem ({outcome.status})")
+        if outcome.values is not None:
+            self._offer(model.assignment(outcome.values))
+        self.lower = max(self.lower, min(outcome.bound, self.upper))
+
+    def _contiguous(self, model):
+        if self.repaired is not None:
+            self._offer_contiguous(self.repaired)
+        self._grow(self.start_sites)
+        self._reduce(model, fix=False)  # contiguity only raises the optimum: a valid bound
+        cuts = Cuts(self.cost.shape[0], len(model.keep))
+        rounds, share = 0, 1 / 3
+        while rounds < MAX_CONTIGUITY_ROUNDS and time.perf_counter() < self.deadline:
+            rounds += 1
+            # A share of the time per round: later rounds, with more cuts, come closer.
+            outcome = highs.solve(
+                model.build(cuts), time_limit=self._left() * share, start=model.start(self.best)
+            )
+            if outcome.status == "infeasible" and self.best is None:
+                raise _proven_infeasible(True)
+            if outcome.values is None:
+                if share == 1:
+                    break
+                share = 1  # no answer yet: the same model gets all the time left
+                continue
+            self.lower = max(self.lower, min(outcome.bound, self.upper))
+            found = model.assignment(outcome.values)
+            positions = np.searchsorted(model.keep, found)
+            pieces = disconnected_pieces(positions, self.adjacency, self.homes[model.keep])
+            if not pieces:
+                self._offer(found)
+                if outcome.status == "optimal" or share == 1:
+                    break
+                share = 1  # contiguous but not proven: carry on with all the time left
+                continue
+            self._offer_contiguous(found)
+            self._grow(np.unique(found))
+            if self._closed():
+                break
+            cuts.add(pieces, self.adjacency)
+        self.steps.append(f"HiGHS MILP with contiguity cuts ({rounds} rounds, {cuts.count} cuts)")
+        if self.best is None:
+            raise PlanningError(
+                "No contiguous plan was found within the time limit; allow more time or relax "
+                "the capacity."
+            )
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def _grow(self, sites):
+        for grow in (grow_catchments, grow_balanced):
+            grown = grow(self.cost, self.loads, self.capacity, sites, self.adjacency, self.homes)
+            if grown is not None:
+                self._offer(grown)
+
+    def _offer_contiguous(self, assignment):
+        repaired = repair_contiguity(
+            self.cost,
+            self.loads,
+            self.capacity,
+            assignment,
+            self.adjacency,
+            self.homes,
+            self.minimum,
+        )
+        if repaired is not None:
+            self._offer(repaired)
+
+    def _feasible(self, assignment) -> bool:
+        load = np.bincount(assignment, weights=self.loads, minlength=self.cost.shape[1])
+        used = np.unique(assignment)
+        if used.size > self.k or self.fixed[used].sum() != self.fixed.sum():
+            return False
+        if (load > self.capacity * (1 + 1e-12)).any() or (load[used] < self.minimum).any():
+            return False
+        if self.adjacency is None:
+            return True
+        if (assignment[self.homes[used]] != used).any():
+            return False
+        return not disconnected_pieces(assignment, self.adjacency, self.homes)
+
+    def _offer(self, assignment) -> None:
+        if not self._feasible(assignment):
+            return
+        value = float(self.cost[np.arange(len(assignment)), assignment].sum())
+        if value < self.upper:
+            self.best, self.upper = assignment, value
+
+    def _closed(self) -> bool:
+        if not math.isfinite(self.upper):
+            return False
+        return self.upper - self.lower <= OPTIMALITY_TOLERANCE * max(abs(self.upper), 1e-12)
+
+    def _left(self) -> float:
+        return max(self.deadline - time.perf_counter(), 0.01)
+
+    def _answer(self):
+        if self.best is None:
+            raise PlanningError(
+                "No feasible assignment was found within the time limit; allow more time."
+            )
+        return self.best, min(self.lower, self.upper), "; ".join(self.steps)
+
+
+def _proven_infeasible(contiguous: bool) -> InfeasibleCapacityError:
+    extra = " and contiguous" if contiguous else ""
+    return InfeasibleCapacityError(
+        "No assignment keeps every base within its capacity (and minimum load)"
+        f"{extra}; raise the capacity, lower the minimum or add bases.",
+        reason="contiguous" if contiguous else "proven",
+    )
 
 
 class _Model:
-    """Variables: x_ij (area i to site position j, row-major), then y_j (site j open)."""
+    """The MILP over the sites kept: x_p for the (area, site) pairs left, then y_j per site."""
 
-    def __init__(self, matrix, weights, loads, capacity, minimum, sites, fixed, k):
-        self.area_count, self.site_count = matrix.shape[0], len(sites)
-        self.cost = (weights[:, None] * matrix[:, sites]).ravel()
-        self.loads, self.capacity, self.minimum = loads, capacity, minimum
-        self.sites, self.fixed, self.k = sites, fixed, k
+    def __init__(self, search: _Search, keep: np.ndarray):
+        self.search, self.keep = search, keep
+        n = search.cost.shape[0]
+        self.area = np.repeat(np.arange(n), keep.size)
+        self.slot = np.tile(np.arange(keep.size), n)
 
-    def build(self, cuts: Cuts, homes) -> highs.Milp:
-        n, m = self.area_count, self.site_count
-        x = np.arange(n * m)
-        area, site = np.divmod(x, m)
-        y = n * m + np.arange(m)
+    @property
+    def pair_count(self) -> int:
+        return self.area.size
+
+    def drop_pairs(self, drop) -> None:
+        self.area, self.slot = self.area[~drop], self.slot[~drop]
+
+    def index(self) -> np.ndarray:
+        """Per (area, slot): the pair's column, or -1 when the pair was fixed to 0."""
+        table = np.full((self.search.cost.shape[0], self.keep.size), -1, dtype=np.int64)
+        table[self.area, self.slot] = np.arange(self.pair_count)
+        return table
+
+    def build(self, cuts: Cuts | None = None) -> highs.Milp:
+        s = self.search
+        n, m, pairs = s.cost.shape[0], self.keep.size, self.pair_count
+        x = np.arange(pairs)
+        y = pairs + np.arange(m)
+        fixed = s.fixed[self.keep]
         rows = RowBlocks()
-        rows.add(area, x, np.ones(n * m), np.ones(n), np.ones(n))  # each area exactly once
-        load_rows = np.concatenate([site, np.arange(m)])
+        rows.add(self.area, x, np.ones(pairs), np.ones(n), np.ones(n))  # each area once
+        load_rows = np.concatenate([self.slot, np.arange(m)])
         load_cols = np.concatenate([x, y])
+        area_loads = s.loads[self.area]
         rows.add(
             load_rows,
             load_cols,
-            np.concatenate([self.loads[area], np.full(m, -self.capacity)]),
+            np.concatenate([area_loads, np.full(m, -s.capacity)]),
             np.full(m, -np.inf),
             np.zeros(m),
         )
-        if self.minimum > 0:
+        if s.minimum > 0:
             rows.add(
                 load_rows,
                 load_cols,
-                np.concatenate([self.loads[area], np.full(m, -self.minimum)]),
+                np.concatenate([area_loads, np.full(m, -s.minimum)]),
                 np.zeros(m),
                 np.full(m, np.inf),
             )
-        if not self.fixed.all():
+        if not fixed.all():
             rows.add(
                 np.concatenate([x, x]),
-                np.concatenate([x, y[site]]),
-                np.concatenate([np.ones(n * m), -np.ones(n * m)]),
-                np.full(n * m, -np.inf),
-                np.zeros(n * m),
+                np.concatenate([x, y[self.slot]]),
+                np.concatenate([np.ones(pairs), -np.ones(pairs)]),
+                np.full(pairs, -np.inf),
+                np.zeros(pairs),
             )  # x_ij <= y_j, a tighter LP
-            rows.add(np.zeros(m, np.int64), y, np.ones(m), [self.k], [self.k])
-        if homes is not None:
-            home = homes[self.sites] * m + np.arange(m)
+            rows.add(np.zeros(m, np.int64), y, np.ones(m), [s.k], [s.k])
+        col_upper = np.ones(pairs + m)
+        if s.adjacency is not None:
+            table = self.index()
+            home = table[s.homes[self.keep], np.arange(m)]
+            open_y = home < 0  # the base's own area cannot join it: the base cannot open
+            col_upper[y[open_y]] = 0.0
             rows.add(
-                np.concatenate([np.arange(m)] * 2),
-                np.concatenate([home, y]),
-                np.concatenate([np.ones(m), -np.ones(m)]),
-                np.zeros(m),
-                np.zeros(m),
+                np.concatenate([np.arange(m)[~open_y]] * 2),
+                np.concatenate([home[~open_y], y[~open_y]]),
+                np.concatenate([np.ones(int((~open_y).sum())), -np.ones(int((~open_y).sum()))]),
+                np.zeros(int((~open_y).sum())),
+                np.zeros(int((~open_y).sum())),
             )
-        cuts.write(rows, m)
-        matrix, lower, upper = rows.finish(n * m + m)
-        col_lower = np.zeros(n * m + m)
-        col_lower[y] = self.fixed.astype(float)
+            if cuts is not None:
+                _write_cuts(cuts, table, rows)
+        matrix, lower, upper = rows.finish(pairs + m)
+        col_lower = np.zeros(pairs + m)
+        col_lower[y] = fixed.astype(float)
         return highs.Milp(
-            cost=np.concatenate([self.cost, np.zeros(m)]),
+            cost=np.concatenate([s.cost[self.area, self.keep[self.slot]], np.zeros(m)]),
             col_lower=col_lower,
-            col_upper=np.ones(n * m + m),
-            integer=np.ones(n * m + m, bool),
+            col_upper=col_upper,
+            integer=np.ones(pairs + m, bool),
             matrix=matrix,
             row_lower=lower,
             row_upper=upper,
         )
 
+    def start(self, assignment):
+        if assignment is None:
+            return None
+        slots = np.searchsorted(self.keep, assignment)
+        if (self.keep[np.minimum(slots, self.keep.size - 1)] != assignment).any():
+            return None
+        table = self.index()
+        columns = table[np.arange(len(assignment)), slots]
+        if (columns < 0).any():
+            return None
+        values = np.zeros(self.pair_count + self.keep.size)
+        values[columns] = 1.0
+        values[self.pair_count + np.unique(slots)] = 1.0
+        return values
+
     def assignment(self, values) -> np.ndarray:
-        x = values[: self.area_count * self.site_count].reshape(self.area_count, self.site_count)
-        return np.argmax(x, axis=1)
+        chosen = values[: self.pair_count] > 0.5
+        result = np.zeros(self.search.cost.shape[0], dtype=np.int64)
+        result[self.area[chosen]] = self.keep[self.slot[chosen]]
+        return result
+
+
+def _write_cuts(cuts: Cuts, table, rows: RowBlocks) -> None:
+    """x_vj <= sum over the piece's border u of x_uj, with the pairs fixed to 0 left out."""
+    for slot, piece, border in cuts.pieces:
+        inner = table[piece, slot]
+        outer = table[border, slot]
+        outer = outer[outer >= 0]
+        inner = inner[inner >= 0]
+        if not inner.size:
+            continue
+        local = np.arange(inner.size)
+        rows.add(
+            np.concatenate([local, np.repeat(local, outer.size)]),
+            np.concatenate([inner, np.tile(outer, inner.size)]),
+            np.concatenate([np.ones(inner.size), -np.ones(inner.size * outer.size)]),
+            np.full(inner.size, -np.inf),
+            np.zeros(inner.size),
+        )

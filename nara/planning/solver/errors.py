@@ -27,3 +27,21 @@ class IndicatorError(PlanningError):
         super().__init__(message)
         self.area = area
         self.indicator = indicator
+
+
+class InfeasibleCapacityError(PlanningError):
+    """No plan can keep every base within its capacity.
+
+    ``reason``: "total" (the bases together hold less than the total load), "area" (one area
+    alone is above the capacity; ``area`` is its index), "proven" (the solver proved that no
+    assignment fits) or "contiguous" (none fits with connected catchments).
+    """
+
+    def __init__(
+        self, message: str, *, reason: str, area: int | None = None, total=None, most=None
+    ):
+        super().__init__(message)
+        self.reason = reason
+        self.area = area
+        self.total = total
+        self.most = most

@@ -29,7 +29,13 @@ class Command(BaseCommand):
             default=services.DEFAULT_COVERAGE_DISTANCE,
             help="coverage distance in metres (or the travel-time unit); default %(default)s",
         )
-        parser.add_argument("--capacity", type=float, default=None, help="capacity per base")
+        parser.add_argument(
+            "--capacity",
+            type=float,
+            default=None,
+            help="capacity per base: residents, a multiple of the average residents per base "
+            "(with --capacity-on average, e.g. 1.2) or staff posts (with --capacity-on staff)",
+        )
         parser.add_argument("--capacity-on", choices=services.CAPACITY_ON, default="population")
         parser.add_argument("--contiguous", action="store_true", help="connected catchments")
         parser.add_argument("--fixed", nargs="+", default=[], metavar="ID")
@@ -56,7 +62,13 @@ class Command(BaseCommand):
         parser.add_argument("--no-centres", action="store_true", help="centres not candidates")
         parser.add_argument("--no-sites", action="store_true", help="imported sites not candidates")
         parser.add_argument("--no-areas", action="store_true", help="area points not candidates")
-        parser.add_argument("--time-limit", type=float, default=services.DEFAULT_TIME_LIMIT)
+        parser.add_argument(
+            "--time-limit",
+            type=float,
+            default=None,
+            help=f"seconds; default {services.DEFAULT_TIME_LIMIT:g}, capacitated catchments "
+            f"{services.DEFAULT_CATCHMENTS_TIME_LIMIT:g}",
+        )
         parser.add_argument("--save", default=None, metavar="NAME", help="save as a scenario")
         parser.add_argument("--municipality", default=None, metavar="CODE")
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -82,8 +94,10 @@ class Command(BaseCommand):
             saved = ""
         if options["json"]:
             self.stdout.write(json.dumps(results, ensure_ascii=False))
-        else:
-            self.stdout.write(summary(municipality, request, results))
+            if saved:  # stdout holds only the JSON
+                self.stderr.write(saved)
+            return
+        self.stdout.write(summary(municipality, request, results))
         if saved:
             self.stdout.write(self.style.SUCCESS(saved))
 
@@ -126,7 +140,7 @@ class Command(BaseCommand):
             include_areas=not options["no_areas"],
             travel_matrix=self._read(options["travel_matrix"]),
             travel_matrix_name=options["travel_matrix"] or "",
-            time_limit=options["time_limit"],
+            time_limit=options["time_limit"] or services.default_time_limit(options["model"]),
             extra_indicators=extra,
         )
 
@@ -171,7 +185,7 @@ def summary(municipality, request, results):
     lines = [
         f"Municipality: {municipality.name} ({municipality.code})",
         f"Model: {results['model']}, k = {request.k}"
-        + (f", capacity {request.capacity:g} ({request.capacity_on})" if request.capacity else "")
+        + (f", capacity {_capacity_words(results)}" if results.get("capacity") else "")
         + (", contiguous" if request.contiguous else ""),
         f"Need weights: {weights}",
         f"Status: {results['status']}",
@@ -193,3 +207,11 @@ def summary(municipality, request, results):
             f"{site['annual_cost']:>12,.0f}"
         )
     return "\n".join(lines)
+
+
+def _capacity_words(results):
+    capacity = results["capacity"]
+    share = capacity["share_of_average"]
+    return f"{capacity['per_base']:,.6g} {capacity['unit']} per base" + (
+        f" ({share:.2f} × the average)" if share else ""
+    )

@@ -1,0 +1,123 @@
+"""Applying a saved scenario: preview, audited action, unpublished new centres, history kept."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.utils import translation
+
+from nara.core.models import AuditEvent, CatchmentMembership, Center
+from nara.planning.models import CatchmentSnapshot, Scenario
+from tests.workspace.conftest import signed_in, user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    with translation.override("en"):
+        yield
+
+
+def english(username):
+    client = signed_in(user(username))
+    client.cookies["nara_language"] = "en"
+    return client
+
+
+def saved_scenario(demo, *extra):
+    """A p-median plan over area points only (so every site is a new centre), saved."""
+    out = io.StringIO()
+    call_command(
+        "plan", "--model", "pmedian", "--k", "3", "--municipality", demo.code, "--no-centres",
+        "--no-sites", "--save", "to apply", *extra, stdout=out,
+    )  # fmt: skip
+    return Scenario.objects.get(name="to apply")
+
+
+def layer(demo):
+    return {
+        m.area.code: m.center.pk
+        for m in CatchmentMembership.objects.select_related("area", "center").filter(
+            layer="centres", area__municipality=demo
+        )
+    }
+
+
+def test_preview_shows_new_centres_and_moved_areas_and_changes_nothing(demo):
+    scenario = saved_scenario(demo)
+    before = layer(demo)
+    centres_before = Center.objects.count()
+    page = english("ahmed").get(f"/staff/planning/scenarios/{scenario.pk}/apply/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert text.count("new centre, not published") == 3
+    assert "Areas that change centre" in text
+    moved = len(scenario.results["assignment"])  # every site is new: every area moves
+    assert f"Areas that change centre (<bdi>{moved}</bdi>)" in text
+    assert layer(demo) == before and Center.objects.count() == centres_before
+    assert not CatchmentSnapshot.objects.exists()
+
+
+def test_applying_creates_unpublished_centres_keeps_history_and_is_audited(demo):
+    scenario = saved_scenario(demo)
+    before = layer(demo)
+    analyst = signed_in(user("ahmed"))
+    response = analyst.post(f"/staff/planning/scenarios/{scenario.pk}/apply/", {"kind": "centre"})
+    assert response.status_code == 302
+    created = Center.objects.filter(
+        name__in=[s["name"] for s in scenario.results["sites"]], kind="centre"
+    )
+    assert created.count() == 3 and not created.filter(is_published=True).exists()
+    assert all(c.code.startswith("c-") for c in created)
+    after = layer(demo)
+    assert set(after) == set(scenario.results["assignment"])
+    assert set(after.values()) == {c.pk for c in created}
+    snapshot = CatchmentSnapshot.objects.get()
+    assert snapshot.replaced_by == scenario and snapshot.layer == "centres"
+    codes = dict(Center.objects.values_list("pk", "code"))
+    assert {a: m["centre"] for a, m in snapshot.memberships.items()} == {
+        a: codes[pk] for a, pk in before.items()
+    }
+    event = AuditEvent.objects.get(action="scenario.apply", object_id=str(scenario.pk))
+    assert event.actor_label == "ahmed"
+    assert sorted(event.changes["new_centres"]) == sorted(c.code for c in created)
+
+
+def test_only_planners_may_apply(demo):
+    scenario = saved_scenario(demo)
+    url = f"/staff/planning/scenarios/{scenario.pk}/apply/"
+    assert signed_in(user("anna")).post(url, {"kind": "centre"}).status_code == 403
+    assert signed_in(user("maria")).get(url).status_code == 403
+    assert not AuditEvent.objects.filter(action="scenario.apply").exists()
+    assert signed_in(user("admin")).get(url).status_code == 200
+
+
+def test_apply_scenario_command_dry_run_then_apply(demo):
+    scenario = saved_scenario(demo)
+    out = io.StringIO()
+    call_command("apply_scenario", str(scenario.pk), "--kind", "base", "--dry-run", stdout=out)
+    assert "Dry run: nothing changed." in out.getvalue()
+    assert not Center.objects.filter(kind="base", name__in=_names(scenario)).exists()
+    out = io.StringIO()
+    call_command("apply_scenario", str(scenario.pk), "--kind", "base", stdout=out)
+    assert "Applied. 3 new centres (unpublished)" in out.getvalue()
+    bases = Center.objects.filter(kind="base", name__in=_names(scenario))
+    assert bases.count() == 3 and not bases.filter(is_published=True).exists()
+    assert CatchmentSnapshot.objects.get().layer == "bases"
+
+
+def _names(scenario):
+    return [s["name"] for s in scenario.results["sites"]]
+
+
+def test_plan_json_prints_only_json_even_when_saving(demo):
+    out = io.StringIO()
+    call_command(
+        "plan", "--model", "pmedian", "--k", "2", "--municipality", demo.code, "--json",
+        "--save", "json run", stdout=out, stderr=io.StringIO(),
+    )  # fmt: skip
+    results = json.loads(out.getvalue())
+    assert results["status"] == "optimal"
+    assert Scenario.objects.filter(name="json run").exists()
