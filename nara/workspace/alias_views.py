@@ -92,10 +92,10 @@ def alias_detail(request, pk):
 @require_POST
 def alias_link(request, pk):
     """Link an alias to this person (pk is the person's), with the consent recorded."""
-    person = access.check_person(request.user, pk)
+    person = access.check_own_person(request.user, pk)
     form = LinkForm(request.POST, centre_id=person.center_id)
     if form.is_valid():
-        alias = access.get_casework_object(request.user, Alias, form.cleaned_data["alias"].pk)
+        alias = access.get_own_casework_object(request.user, Alias, form.cleaned_data["alias"].pk)
         try:
             do_link_alias(
                 actor=request.user,
@@ -117,7 +117,7 @@ def alias_link(request, pk):
 
 @staff_view(*CENTRE_ROLES)
 def alias_unlink(request, pk):
-    alias = access.get_casework_object(request.user, Alias, pk)
+    alias = access.get_own_casework_object(request.user, Alias, pk)
     form = UnlinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

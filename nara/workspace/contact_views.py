@@ -51,7 +51,8 @@ ORIGINS = {
 
 
 def _int(value):
-    return int(value) if str(value or "").isdigit() else None
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _chosen_service(centre, data):
@@ -335,6 +336,8 @@ def offer_detail(request, pk):
         "end": OfferEndForm(initial={"ended_on": today}),
     }
     step = request.POST.get("step")
+    if request.method == "POST":
+        access.get_own_casework_object(request.user, SupportOffer, pk)  # emergency access reads
     if request.method == "POST" and step in OFFER_STEPS:
         form_class, action = OFFER_STEPS[step]
         form = forms[step] = form_class(request.POST, prefix=None)

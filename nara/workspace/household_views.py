@@ -110,12 +110,12 @@ def household_detail(request, pk):
 @require_POST
 def person_household_add(request, pk):
     """Add this person (pk is the person's) to a household of their centre."""
-    person = access.check_person(request.user, pk)
+    person = access.check_own_person(request.user, pk)
     form = MemberForm(request.POST, centre_id=person.center_id)
     if not form.is_valid():
         messages.error(request, _("Choose a household and how the person belongs to it."))
         return redirect("workspace:person", person.pk)
-    household = access.get_casework_object(
+    household = access.get_own_casework_object(
         request.user, Household, form.cleaned_data["household"].pk
     )
     try:
@@ -138,7 +138,7 @@ def household_member_remove(request, pk):
     member = HouseholdMember.objects.filter(pk=pk).select_related("household").first()
     if member is None:
         raise PermissionDenied
-    household = access.get_casework_object(request.user, Household, member.household_id)
+    household = access.get_own_casework_object(request.user, Household, member.household_id)
     do_remove_member(actor=request.user, member=member)
     messages.success(request, _("The person was removed from the household."))
     return redirect("workspace:household", household.pk)
@@ -147,7 +147,7 @@ def household_member_remove(request, pk):
 @staff_view(*CENTRE_ROLES)
 @require_POST
 def household_legal_hold(request, pk):
-    household = access.get_casework_object(request.user, Household, pk)
+    household = access.get_own_casework_object(request.user, Household, pk)
     on = request.POST.get("on") == "1"
     do_set_household_legal_hold(actor=request.user, household=household, on=on)
     messages.success(request, _("Saved."))

@@ -396,7 +396,7 @@ def _back(request, task):
 @staff_view(*CENTRE_ROLES)
 @require_POST
 def task_done(request, pk):
-    task = access.get_casework_object(request.user, FollowUpTask, pk)
+    task = access.get_own_casework_object(request.user, FollowUpTask, pk)
     do_complete_task(actor=request.user, task=task)
     section = request.POST.get("section", "")
     centre = _own_centre_with_plan(request.user, task.center_id)
