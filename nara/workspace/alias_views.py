@@ -78,9 +78,17 @@ def alias_list(request):
 
 @staff_view(*CENTRE_ROLES)
 def alias_detail(request, pk):
+    from .journal_views import emergency_reason  # journal_views imports this module
+
     alias = access.get_casework_object(request.user, Alias, pk)
+    reason, asking = emergency_reason(request, alias)
+    if asking is not None:
+        return asking
     record_alias_view(
-        actor=request.user, alias=alias, flags=access.casework_flags(request.user, alias)
+        actor=request.user,
+        alias=alias,
+        flags=access.casework_flags(request.user, alias),
+        reason=reason,
     )
     contacts = alias.contacts.select_related("service").order_by("-occurred_on")
     offers = alias.offers.select_related("service").order_by("-offered_on")

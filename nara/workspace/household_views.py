@@ -64,7 +64,9 @@ class MemberForm(forms.Form):
 @staff_view(*CENTRE_ROLES)
 def household_list(request):
     households = (
-        Household.objects.filter(center_id__in=access.casework_centre_ids(request.user))
+        # Own centres only: another centre's households (family names) are reached through
+        # emergency access one at a time, with a reason, never listed.
+        Household.objects.filter(center_id__in=access.centre_ids(request.user))
         .select_related("center")
         .order_by("center__name", "name")
     )
@@ -92,7 +94,12 @@ def household_create(request):
 
 @staff_view(*CENTRE_ROLES)
 def household_detail(request, pk):
+    from .journal_views import emergency_reason  # journal_views imports this module
+
     household = access.get_casework_object(request.user, Household, pk)
+    reason, asking = emergency_reason(request, household)
+    if asking is not None:
+        return asking
     members = with_relationship_words(
         household.members.select_related("person").order_by("relationship", "person__first_name")
     )
@@ -101,6 +108,7 @@ def household_detail(request, pk):
         household=household,
         members=members,
         flags=access.casework_flags(request.user, household),
+        reason=reason,
     )
     context = {"household": household, "members": members}
     return render(request, "workspace/casework/household_detail.html", context)

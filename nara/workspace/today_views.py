@@ -38,9 +38,11 @@ from nara.core.models import (
     Person,
     SupportOffer,
 )
+from nara.lib.personnummer import contains_identity_number
 
 from . import views
 from .decorators import staff_view
+from .forms import forget
 
 SHOWN = 25  # rows per section and centre; the rest is a count with a link
 FURTHEST_DUE_DAYS = 2 * 366
@@ -305,6 +307,11 @@ class TaskForm(forms.Form):
         title = " ".join(self.cleaned_data["title"].split())
         if not title:
             raise forms.ValidationError(_("Write what needs doing."))
+        if contains_identity_number(title):
+            self.data = forget(self.data, "title")  # not written back into the page
+            raise forms.ValidationError(
+                _("Do not write a personal identity number in a task; link the person instead.")
+            )
         return title
 
     def clean_due(self):

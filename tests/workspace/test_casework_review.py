@@ -205,6 +205,7 @@ def test_an_alias_that_identifies_is_refused_on_a_no_identity_service(as_worker,
     response = as_worker.post(f"/staff/centres/{centres[0].pk}/contacts/new/", data, **EN)
     assert response.status_code == 400
     assert "An alias may not be an identity number" in response.content.decode()
+    assert alias not in response.content.decode()  # not written back into the form
     assert not Contact.objects.exists() and not Alias.objects.exists()
 
 
@@ -218,3 +219,100 @@ def test_a_chosen_alias_with_a_few_digits_is_still_saved(as_worker, centres):
     }
     response = as_worker.post(f"/staff/centres/{centres[0].pk}/contacts/new/", data, **EN)
     assert response.status_code == 302 and Alias.objects.get().name == "Solros 12"
+
+
+# Careless input: a personnummer typed where a reference or a task title goes would end up in
+# a link to the case system (a URL), the today view and a message.
+
+
+def test_an_escalation_reference_that_is_a_personnummer_is_refused(as_worker, centres, records):
+    from nara.core.models import Escalation
+
+    pnr = sample_pnr(21)
+    data = {
+        "kind": "formal_case",
+        "reason": "neglect",
+        "to_unit": "Barn- och ungdomsmottagningen",
+        "case_reference": f"BoU {pnr}",
+        "made_on": str(TODAY()),
+    }
+    url = f"/staff/people/{records['person'].pk}/escalate/"
+    response = as_worker.post(url, data, **EN)
+    assert response.status_code == 400
+    assert "The reference may not contain a personal identity number" in response.content.decode()
+    assert pnr not in response.content.decode()  # not written back into the form
+    assert not Escalation.objects.exists()
+    saved = as_worker.post(url, {**data, "case_reference": "BoU 2026/1234"}, **EN)
+    assert saved.status_code == 302 and Escalation.objects.get().case_reference == "BoU 2026/1234"
+
+
+def test_a_task_title_with_a_personnummer_is_refused(as_worker, centres):
+    url = f"/staff/centres/{centres[0].pk}/tasks/new/"
+    data = {
+        "title": f"Ring {sample_pnr(21)} om bostaden",
+        "due": str(TODAY() + dt.timedelta(days=3)),
+    }
+    response = as_worker.post(url, data, **EN)
+    assert response.status_code == 400
+    assert "Do not write a personal identity number" in response.content.decode()
+    assert not FollowUpTask.objects.exists()
+
+
+# Emergency access to another centre's casework asks why first, as it does for a person.
+
+
+def _emergency_pages(r):
+    from nara.core.actions.escalations import do_create_escalation
+
+    escalation, _task = do_create_escalation(
+        actor=user("anna"),
+        center=r["person"].center,
+        kind="formal_case",
+        to_unit="Socialtjänsten",
+        reason="neglect",
+        person=r["person"],
+    )
+    contact = Contact.objects.create(
+        center=r["person"].center,
+        service=Service.objects.get(slug="unga"),
+        channel="drop_in",
+        occurred_on=TODAY(),
+        person=r["person"],
+    )
+    offer = SupportOffer.objects.create(
+        center=contact.center,
+        contact=contact,
+        service=contact.service,
+        person=r["person"],
+        offered_on=TODAY(),
+    )
+    Alias.objects.filter(pk=r["alias"].pk).update(person=r["person"])
+    return {
+        "household": f"/staff/households/{r['household'].pk}/",
+        "contact": f"/staff/contacts/{contact.pk}/",
+        "offer": f"/staff/offers/{offer.pk}/",
+        "escalation": f"/staff/escalations/{escalation.pk}/",
+        "alias": f"/staff/aliases/{r['alias'].pk}/",
+    }
+
+
+@pytest.mark.parametrize("page", ["household", "contact", "offer", "escalation", "alias"])
+def test_emergency_access_to_casework_asks_why_first(as_other_worker, centres, records, page):
+    url = _emergency_pages(records)[page]
+    grant_emergency("omar", centres[0])
+    asked = as_other_worker.get(url, **EN)
+    assert "Reason required" in asked.content.decode()
+    assert "Holm" not in asked.content.decode()
+    reason = "Mamma vid dörren, stängt"
+    shown = as_other_worker.post(url, {"access-reason": reason}, **EN)
+    assert shown.status_code == 200 and "Holm" in shown.content.decode()
+    read = AuditEvent.objects.filter(actor_id=user("omar").pk).order_by("pk").last()
+    assert read.reason == reason and "emergency_access" in read.flags
+
+
+def test_emergency_access_does_not_list_another_centres_households(
+    as_other_worker, centres, records
+):
+    grant_emergency("omar", centres[0])
+    listed = as_other_worker.get("/staff/households/", **EN).content.decode()
+    assert "Familjen Holm" not in listed
