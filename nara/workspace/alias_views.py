@@ -67,7 +67,8 @@ class UnlinkForm(forms.Form):
 
 @staff_view(*CENTRE_ROLES)
 def alias_list(request):
-    form = AliasSearchForm(request.GET or None)
+    # The page's form posts, so that what is typed (perhaps a number) never lands in a URL.
+    form = AliasSearchForm((request.POST if request.method == "POST" else request.GET) or None)
     aliases = Alias.objects.filter(center_id__in=access.casework_centre_ids(request.user))
     if form.is_valid() and form.cleaned_data["q"].strip():
         aliases = aliases.filter(name__icontains=form.cleaned_data["q"].strip())

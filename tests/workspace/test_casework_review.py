@@ -316,3 +316,11 @@ def test_emergency_access_does_not_list_another_centres_households(
     grant_emergency("omar", centres[0])
     listed = as_other_worker.get("/staff/households/", **EN).content.decode()
     assert "Familjen Holm" not in listed
+
+
+def test_the_alias_search_is_posted_so_what_is_typed_stays_out_of_the_url(as_worker, centres):
+    Alias.objects.create(center=centres[0], name="Stjärnan")
+    page = as_worker.get("/staff/aliases/", **EN).content.decode()
+    assert '<form method="post" role="search">' in page
+    found = as_worker.post("/staff/aliases/", {"q": "stjärn"}, **EN).content.decode()
+    assert "Stjärnan" in found
