@@ -393,7 +393,8 @@ def task_list(request, pk):
 def _back(request, task):
     """Where the form came from (this site only); else the centre's calendar, as before."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path: redirect() would take a bare word ("-1") for a view name and fail.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -324,3 +324,11 @@ def test_the_alias_search_is_posted_so_what_is_typed_stays_out_of_the_url(as_wor
     assert '<form method="post" role="search">' in page
     found = as_worker.post("/staff/aliases/", {"q": "stjärn"}, **EN).content.decode()
     assert "Stjärnan" in found
+
+
+@pytest.mark.parametrize("target", ["-1", "today", "https://evil.example/", "//evil.example/"])
+def test_marking_a_task_done_goes_back_only_to_a_page_of_this_site(as_worker, records, target):
+    task = records["task"]
+    done = as_worker.post(f"/staff/tasks/{task.pk}/done/", {"next": target})
+    assert done.status_code == 302 and done.url == f"/staff/centres/{task.center_id}/calendar/"
+    assert FollowUpTask.objects.get(pk=task.pk).done_at is not None
