@@ -128,6 +128,15 @@ def check_person(user, pk):
     return _checked_person(user, pk)[0]
 
 
+def check_own_person(user, pk):
+    """A person of the user's own centres, for a change: emergency access reads, it does not
+    change. The same PermissionDenied for every other id."""
+    person = check_person(user, pk)
+    if person.center_id not in centre_ids(user):
+        raise PermissionDenied
+    return person
+
+
 def person_needs_reason(user, pk):
     """404/403 as for viewing; True when a reason must be given before the person is shown."""
     _person, flags = _checked_person(user, pk)
@@ -203,8 +212,18 @@ def get_own_centre(user, pk):
 
 def get_casework_object(user, model, pk):
     """A casework object of one of the user's centres (or one with emergency access)."""
-    obj = model.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    digits = str(pk).isascii() and str(pk).isdigit()  # "²" is a digit to Python, not to int()
+    obj = model.objects.filter(pk=pk).first() if digits else None
     if obj is None or obj.center_id not in casework_centre_ids(user):
+        raise PermissionDenied
+    return obj
+
+
+def get_own_casework_object(user, model, pk):
+    """A casework object of one of the user's own centres, for a change (emergency access reads,
+    it does not change)."""
+    obj = get_casework_object(user, model, pk)
+    if obj.center_id not in centre_ids(user):
         raise PermissionDenied
     return obj
 

@@ -117,3 +117,18 @@ def classify(text):
             raise as_personnummer from None
     kind = "samordningsnummer" if is_coordination_number(canonical) else "personnummer"
     return kind, canonical
+
+
+_NUMBER_LIKE = re.compile(r"(?<!\d)(?:\d{8}|\d{6})[-+]?\d{4}(?!\d)")
+
+
+def contains_identity_number(text):
+    """True when free text holds a valid personnummer, samordningsnummer or reserve number
+    (typed by mistake into a field that is shown, linked or logged)."""
+    for candidate in _NUMBER_LIKE.findall(text or ""):
+        try:
+            classify(candidate)
+        except InvalidPersonnummer:
+            continue
+        return True
+    return False

@@ -67,7 +67,8 @@ class UnlinkForm(forms.Form):
 
 @staff_view(*CENTRE_ROLES)
 def alias_list(request):
-    form = AliasSearchForm(request.GET or None)
+    # The page's form posts, so that what is typed (perhaps a number) never lands in a URL.
+    form = AliasSearchForm((request.POST if request.method == "POST" else request.GET) or None)
     aliases = Alias.objects.filter(center_id__in=access.casework_centre_ids(request.user))
     if form.is_valid() and form.cleaned_data["q"].strip():
         aliases = aliases.filter(name__icontains=form.cleaned_data["q"].strip())
@@ -78,9 +79,17 @@ def alias_list(request):
 
 @staff_view(*CENTRE_ROLES)
 def alias_detail(request, pk):
+    from .journal_views import emergency_reason  # journal_views imports this module
+
     alias = access.get_casework_object(request.user, Alias, pk)
+    reason, asking = emergency_reason(request, alias)
+    if asking is not None:
+        return asking
     record_alias_view(
-        actor=request.user, alias=alias, flags=access.casework_flags(request.user, alias)
+        actor=request.user,
+        alias=alias,
+        flags=access.casework_flags(request.user, alias),
+        reason=reason,
     )
     contacts = alias.contacts.select_related("service").order_by("-occurred_on")
     offers = alias.offers.select_related("service").order_by("-offered_on")
@@ -92,10 +101,10 @@ def alias_detail(request, pk):
 @require_POST
 def alias_link(request, pk):
     """Link an alias to this person (pk is the person's), with the consent recorded."""
-    person = access.check_person(request.user, pk)
+    person = access.check_own_person(request.user, pk)
     form = LinkForm(request.POST, centre_id=person.center_id)
     if form.is_valid():
-        alias = access.get_casework_object(request.user, Alias, form.cleaned_data["alias"].pk)
+        alias = access.get_own_casework_object(request.user, Alias, form.cleaned_data["alias"].pk)
         try:
             do_link_alias(
                 actor=request.user,
@@ -117,7 +126,7 @@ def alias_link(request, pk):
 
 @staff_view(*CENTRE_ROLES)
 def alias_unlink(request, pk):
-    alias = access.get_casework_object(request.user, Alias, pk)
+    alias = access.get_own_casework_object(request.user, Alias, pk)
     form = UnlinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -39,6 +39,8 @@ from .contact_forms import (
     OfferStartForm,
 )
 from .decorators import staff_view
+from .forms import forget
+from .journal_views import emergency_reason
 
 CASEWORK = (Role.CENTRE_MANAGER, Role.SOCIAL_WORKER)
 # Query parameters that carry over from one saved contact to the next empty form.
@@ -51,7 +53,8 @@ ORIGINS = {
 
 
 def _int(value):
-    return int(value) if str(value or "").isdigit() else None
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _chosen_service(centre, data):
@@ -187,6 +190,8 @@ def _save_contact(request, centre, service, form, origin, subject):
             **subject,
         )
     except actions.ContactRefused as refused:
+        if refused.field == "alias_name":  # a refused alias may be a number: not echoed
+            form.data = forget(form.data, "alias_name")
         field = refused.field if refused.field in form.fields else None
         form.add_error(field, refused.message)
         return None
@@ -281,12 +286,13 @@ def headcount(request, pk):
     return redirect(back)
 
 
-def _audit_read(user, obj, action):
+def _audit_read(user, obj, action, reason=""):
     with transaction.atomic():
         audit.record(
             actor=user,
             action=action,
             obj=obj,
+            reason=reason,
             person_id=getattr(obj, "person_id", None),
             flags=access.casework_flags(user, obj),
         )
@@ -295,7 +301,10 @@ def _audit_read(user, obj, action):
 @staff_view(*CASEWORK)
 def contact_detail(request, pk):
     contact = access.get_casework_object(request.user, Contact, pk)
-    _audit_read(request.user, contact, "contact.view")
+    reason, asking = emergency_reason(request, contact)
+    if asking is not None:
+        return asking
+    _audit_read(request.user, contact, "contact.view", reason)
     context = {
         "contact": contact,
         "topics": [TOPIC_TITLES[t] for t in contact.topics if t in TOPIC_TITLES],
@@ -328,6 +337,11 @@ OFFER_STEPS = {
 @staff_view(*CASEWORK)
 def offer_detail(request, pk):
     offer = access.get_casework_object(request.user, SupportOffer, pk)
+    if request.method == "POST" and "step" in request.POST:
+        access.get_own_casework_object(request.user, SupportOffer, pk)  # emergency access reads
+    reason, asking = emergency_reason(request, offer)
+    if asking is not None:
+        return asking
     today = timezone.localdate()
     forms = {
         "answer": OfferAnswerForm(initial={"answer": offer.answer, "answered_on": today}),
@@ -347,10 +361,10 @@ def offer_detail(request, pk):
             else:
                 messages.success(request, _("Saved."))
                 return redirect("workspace:offer", offer.pk)
-    elif request.method == "POST":
+    elif request.method == "POST" and not reason:
         return redirect("workspace:offer", offer.pk)
     if offer.person_id:
-        _audit_read(request.user, offer, "offer.view")
+        _audit_read(request.user, offer, "offer.view", reason)
     context = {"offer": offer, "forms": forms}
     status = 400 if any(f.is_bound and f.errors for f in forms.values()) else 200
     return render(request, "workspace/casework/offer_detail.html", context, status=status)

@@ -21,3 +21,11 @@ class MythFactForm(I18nModelForm):
     class Meta:
         model = MythFact
         fields = ["myth", "fact", "order", "is_published"]
+
+
+def forget(data, name):
+    """The posted data without `name`: a refused value that may be an identity number is not
+    written back into the page (an HTML attribute)."""
+    data = data.copy()
+    data[name] = ""
+    return data

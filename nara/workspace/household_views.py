@@ -64,7 +64,9 @@ class MemberForm(forms.Form):
 @staff_view(*CENTRE_ROLES)
 def household_list(request):
     households = (
-        Household.objects.filter(center_id__in=access.casework_centre_ids(request.user))
+        # Own centres only: another centre's households (family names) are reached through
+        # emergency access one at a time, with a reason, never listed.
+        Household.objects.filter(center_id__in=access.centre_ids(request.user))
         .select_related("center")
         .order_by("center__name", "name")
     )
@@ -92,7 +94,12 @@ def household_create(request):
 
 @staff_view(*CENTRE_ROLES)
 def household_detail(request, pk):
+    from .journal_views import emergency_reason  # journal_views imports this module
+
     household = access.get_casework_object(request.user, Household, pk)
+    reason, asking = emergency_reason(request, household)
+    if asking is not None:
+        return asking
     members = with_relationship_words(
         household.members.select_related("person").order_by("relationship", "person__first_name")
     )
@@ -101,6 +108,7 @@ def household_detail(request, pk):
         household=household,
         members=members,
         flags=access.casework_flags(request.user, household),
+        reason=reason,
     )
     context = {"household": household, "members": members}
     return render(request, "workspace/casework/household_detail.html", context)
@@ -110,12 +118,12 @@ def household_detail(request, pk):
 @require_POST
 def person_household_add(request, pk):
     """Add this person (pk is the person's) to a household of their centre."""
-    person = access.check_person(request.user, pk)
+    person = access.check_own_person(request.user, pk)
     form = MemberForm(request.POST, centre_id=person.center_id)
     if not form.is_valid():
         messages.error(request, _("Choose a household and how the person belongs to it."))
         return redirect("workspace:person", person.pk)
-    household = access.get_casework_object(
+    household = access.get_own_casework_object(
         request.user, Household, form.cleaned_data["household"].pk
     )
     try:
@@ -138,7 +146,7 @@ def household_member_remove(request, pk):
     member = HouseholdMember.objects.filter(pk=pk).select_related("household").first()
     if member is None:
         raise PermissionDenied
-    household = access.get_casework_object(request.user, Household, member.household_id)
+    household = access.get_own_casework_object(request.user, Household, member.household_id)
     do_remove_member(actor=request.user, member=member)
     messages.success(request, _("The person was removed from the household."))
     return redirect("workspace:household", household.pk)
@@ -147,7 +155,7 @@ def household_member_remove(request, pk):
 @staff_view(*CENTRE_ROLES)
 @require_POST
 def household_legal_hold(request, pk):
-    household = access.get_casework_object(request.user, Household, pk)
+    household = access.get_own_casework_object(request.user, Household, pk)
     on = request.POST.get("on") == "1"
     do_set_household_legal_hold(actor=request.user, household=household, on=on)
     messages.success(request, _("Saved."))

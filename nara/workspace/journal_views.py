@@ -35,6 +35,7 @@ from nara.core.models import (
 )
 
 from .decorators import staff_view
+from .forms import forget
 from .people_views import DATE_INPUT, PersonnummerField, ReasonForm
 
 # The subject of a page: a person or a household, and how looking at it is audited ----------
@@ -92,6 +93,14 @@ def _reason_given(request):
         return form.cleaned_data["reason"], None
     status = 400 if "access-reason" in request.POST else 200
     return "", render(request, "workspace/person_reason.html", {"form": form}, status=status)
+
+
+def emergency_reason(request, obj):
+    """("", None) at the user's own centre; through emergency access (reason, None) once a
+    reason came with the request, else ("", the page asking for it), as for a person."""
+    if obj.center_id in access.centre_ids(request.user):
+        return "", None
+    return _reason_given(request)
 
 
 def _require_own_centre(user, center_id):
@@ -388,6 +397,7 @@ class EscalationForm(forms.Form):
         reference = self.cleaned_data["case_reference"]
         problem = escalations.reference_problem(reference)
         if problem:
+            self.data = forget(self.data, "case_reference")
             raise forms.ValidationError(problem)
         return reference
 
@@ -475,6 +485,9 @@ def _child(user, centre, pnr, form):
 @staff_view(*CENTRE_ROLES)
 def escalation_detail(request, pk):
     escalation = access.get_casework_object(request.user, Escalation, pk)
+    reason, asking = emergency_reason(request, escalation)
+    if asking is not None:
+        return asking
     flags = access.casework_flags(request.user, escalation)
     with transaction.atomic():
         audit.record(
@@ -483,6 +496,7 @@ def escalation_detail(request, pk):
             obj=escalation,
             person_id=escalation.person_id,
             flags=flags,
+            reason=reason,
         )
     context = {
         "escalation": escalation,

@@ -315,7 +315,7 @@ class ReplaceIdentityForm(forms.Form):
 @staff_view(*CENTRE_ROLES)
 def person_identity(request, pk):
     """A real number replaces a temporary identity; the former one is kept, masked in the log."""
-    person = access.check_person(request.user, pk)
+    person = access.check_own_person(request.user, pk)
     form = ReplaceIdentityForm(request.POST or None)
     context = {"form": form, "person_id": person.pk}
     if request.method == "POST" and form.is_valid():
@@ -342,7 +342,7 @@ def person_identity(request, pk):
 @staff_view(*CENTRE_ROLES)
 @require_POST
 def person_legal_hold(request, pk):
-    person = access.check_person(request.user, pk)
+    person = access.check_own_person(request.user, pk)
     do_set_person_legal_hold(actor=request.user, person=person, on=request.POST.get("on") == "1")
     messages.success(request, gettext_lazy("Saved."))
     return redirect("workspace:person", person.pk)
@@ -352,10 +352,12 @@ def person_legal_hold(request, pk):
 def person_contact_details(request, pk):
     """Change address, phone, e-mail and language. For a protected identity the current values
     are not shown here (they are shown only on the person page, asked for and flagged)."""
-    person = access.check_person(request.user, pk)
+    person = access.check_own_person(request.user, pk)
     initial = {"preferred_language": person.preferred_language}
     if not person.protected_identity:
         initial |= {"address": person.address, "phone": person.phone, "email": person.email}
+        if request.method != "POST":  # the current values are shown: an audited read
+            access.view_person(request.user, pk)
     form = ContactDetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

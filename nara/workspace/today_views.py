@@ -38,9 +38,11 @@ from nara.core.models import (
     Person,
     SupportOffer,
 )
+from nara.lib.personnummer import contains_identity_number
 
 from . import views
 from .decorators import staff_view
+from .forms import forget
 
 SHOWN = 25  # rows per section and centre; the rest is a count with a link
 FURTHEST_DUE_DAYS = 2 * 366
@@ -305,6 +307,11 @@ class TaskForm(forms.Form):
         title = " ".join(self.cleaned_data["title"].split())
         if not title:
             raise forms.ValidationError(_("Write what needs doing."))
+        if contains_identity_number(title):
+            self.data = forget(self.data, "title")  # not written back into the page
+            raise forms.ValidationError(
+                _("Do not write a personal identity number in a task; link the person instead.")
+            )
         return title
 
     def clean_due(self):
@@ -397,7 +404,7 @@ def _back(request, task):
 @staff_view(*CENTRE_ROLES)
 @require_POST
 def task_done(request, pk):
-    task = access.get_casework_object(request.user, FollowUpTask, pk)
+    task = access.get_own_casework_object(request.user, FollowUpTask, pk)
     do_complete_task(actor=request.user, task=task)
     section = request.POST.get("section", "")
     centre = _own_centre_with_plan(request.user, task.center_id)

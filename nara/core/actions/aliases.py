@@ -101,11 +101,16 @@ def do_unlink_alias(*, actor, alias, reason):
     return alias
 
 
-def record_alias_view(*, actor, alias, flags):
+def record_alias_view(*, actor, alias, flags, reason=""):
     """A linked alias shows who it is: that read is audited with the person."""
     if alias.person_id is None:
         return
     with transaction.atomic():
         audit.record(
-            actor=actor, action="alias.view", obj=alias, person_id=alias.person_id, flags=flags
+            actor=actor,
+            action="alias.view",
+            obj=alias,
+            person_id=alias.person_id,
+            flags=flags,
+            reason=reason,
         )

@@ -170,10 +170,24 @@ def _alias_for(center, alias, alias_name, generate):
     if name:
         if len(name) > 40:
             raise ContactRefused(_("An alias has at most 40 characters."), "alias_name")
+        if _identifies(name):
+            raise ContactRefused(
+                _(
+                    "An alias may not be an identity number, a phone number or an e-mail "
+                    "address. Nothing was saved."
+                ),
+                "alias_name",
+            )
         return _existing_or_new_alias(center, name)
     if generate:
         return _existing_or_new_alias(center, _free_alias_name(center))
     return None, False
+
+
+def _identifies(alias_name):
+    """Looks like a personnummer, a phone number or an e-mail address (a generated alias has
+    four digits; six or more are a number that points at someone)."""
+    return "@" in alias_name or sum(ch.isdigit() for ch in alias_name) >= 6
 
 
 def _existing_or_new_alias(center, name):

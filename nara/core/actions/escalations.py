@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from nara.core import audit
 from nara.core.actions.followups import do_create_task
 from nara.core.models import Escalation
+from nara.lib.personnummer import contains_identity_number
 
 FOLLOW_UP_DAYS = 14
 REFERENCE_MAX_LENGTH = 40
@@ -34,6 +35,9 @@ def reference_problem(reference):
         return _("The reference can be at most 40 characters.")
     if any(unicodedata.category(ch).startswith("C") for ch in reference):
         return _("The reference may contain only printable characters, no control characters.")
+    if contains_identity_number(reference):
+        # The reference goes into a link to the case system: a number there would be in a URL.
+        return _("The reference may not contain a personal identity number. Nothing was saved.")
     return None
 
 

@@ -98,7 +98,7 @@ def do_set_household_legal_hold(*, actor, household, on):
     return household
 
 
-def record_household_view(*, actor, household, members, flags):
+def record_household_view(*, actor, household, members, flags, reason=""):
     """One audited read per member (so each member's log shows it), or one for an empty one."""
     with transaction.atomic():
         for member in members or [None]:
@@ -110,4 +110,5 @@ def record_household_view(*, actor, household, members, flags):
                 obj=household,
                 person_id=getattr(person, "pk", None),
                 flags=member_flags,
+                reason=reason,
             )
