@@ -81,6 +81,7 @@ def language_name(code):
 
 
 ACTION_LABELS = {
+    "scenario.apply": _("planning scenario applied to centres"),
     "alias.create": _("alias created"),
     "alias.link": _("alias linked to a person"),
     "alias.unlink": _("alias unlinked from a person"),
