@@ -51,6 +51,8 @@ FLAG_LABELS = {
         "registered although the same name and date of birth exist"
     ),
     "contact_details_shown": gettext_lazy("address and contact details of a protected identity"),
+    "statutory_sharing": gettext_lazy("shared without consent on a statutory basis"),
+    "partner_read": gettext_lazy("a partner opened a referral naming a person"),
 }
 
 

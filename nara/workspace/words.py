@@ -81,6 +81,10 @@ def language_name(code):
 
 
 ACTION_LABELS = {
+    "referral.send": _("referral sent to a partner"),
+    "referral.incoming": _("referral received from a partner"),
+    "referral.status": _("referral status changed"),
+    "referral.partner_view": _("referral opened by a partner"),
     "scenario.apply": _("planning scenario applied to centres"),
     "alias.create": _("alias created"),
     "alias.link": _("alias linked to a person"),

@@ -39,6 +39,17 @@ from .people import (
     IdentityKind,
     Person,
 )
+from .referrals import (
+    NEXT_STATUS,
+    OPEN_STATUSES,
+    Capacity,
+    LegalBasis,
+    PartnerService,
+    PartnerServiceSchedule,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
 from .services import Service
 from .staff import (
     CENTRE_ROLES,
@@ -106,4 +117,13 @@ __all__ = [
     "ScheduleException",
     "Service",
     "StaffMember",
+    "NEXT_STATUS",
+    "OPEN_STATUSES",
+    "Capacity",
+    "LegalBasis",
+    "PartnerService",
+    "PartnerServiceSchedule",
+    "Referral",
+    "ReferralEvent",
+    "ReferralStatus",
 ]

@@ -210,6 +210,9 @@ class FollowUpTask(models.Model):
     escalation = models.ForeignKey(
         "core.Escalation", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
+    referral = models.ForeignKey(
+        "core.Referral", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
 
     class Meta:
         ordering = ["due"]

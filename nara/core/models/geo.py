@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +10,11 @@ class Municipality(models.Model):
     name = models.CharField(_("name"), max_length=100)
     is_example = models.BooleanField(
         _("fictional example"), default=False, help_text=_("Generated demo data, not real.")
+    )
+    referral_reminder_days = models.PositiveSmallIntegerField(
+        _("days before an unanswered referral is followed up"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
     )
 
     class Meta:

@@ -29,10 +29,23 @@ class Partner(models.Model):
         NGO = "ngo", _("association or NGO")
         HOUSING = "housing", _("housing company")
         REGION = "region", _("region")
+        MUNICIPAL_UNIT = "municipal_unit", _("municipal unit")
+        LEISURE = "leisure", _("leisure and youth centre")
 
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("name"), max_length=120)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("street address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    city = models.CharField(_("city"), max_length=80, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    # A partner that stopped working with the centres keeps its history but takes nothing new.
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("partner")
