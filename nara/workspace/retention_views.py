@@ -21,6 +21,7 @@ PROTOCOL_LABELS = {
     "offers": RecordType.OFFER.label,
     "contacts": RecordType.CONTACT.label,
     "journal_notes": RecordType.NOTE.label,
+    "referrals": RecordType.REFERRAL.label,
     "escalations": RecordType.ESCALATION.label,
     "aliases": RecordType.ALIAS.label,
     "consents": RecordType.CONSENT.label,

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from nara.core.actions.people import do_set_person_legal_hold
+from nara.core.actions.referrals import do_send_referral, do_set_referral_status
 from nara.core.actions.retention import DEFAULT_RETENTION_DAYS
 from nara.core.models import (
     Alias,
@@ -18,9 +19,12 @@ from nara.core.models import (
     Household,
     HouseholdMember,
     JournalNote,
+    Partner,
+    PartnerService,
     Person,
     PurgeProtocol,
     RecordType,
+    Referral,
     RetentionPolicy,
     Service,
     SupportOffer,
@@ -117,8 +121,53 @@ def make(record_type, centre, service):
     if record_type == RecordType.HOUSEHOLD:
         household = Household.objects.create(center=centre, name="Familjen Test")
         return Household, household.pk, "households", DAYS[record_type]
+    if record_type == RecordType.REFERRAL:
+        closed = closed_referral(centre, Alias.objects.create(center=centre, name="Stjärnan"))
+        return Referral, closed.pk, "referrals", DAYS[record_type]
     alias = Alias.objects.create(center=centre, name="Stjärnan")
     return Alias, alias.pk, "aliases", DAYS[record_type]
+
+
+def closed_referral(centre, alias):
+    """A referral of `alias` to a partner's service, answered and closed today."""
+    partner = Partner.objects.create(
+        municipality=centre.municipality, name="Familjestöd", kind="municipal_unit"
+    )
+    service = PartnerService.objects.create(partner=partner, name="Föräldrastöd")
+    referral = do_send_referral(
+        actor=user("anna"), center=centre, service=service, topic="parenting", alias=alias
+    )
+    for status, by_partner in (("received", True), ("declined", True), ("closed", False)):
+        referral = do_set_referral_status(
+            actor=user("anna"),
+            referral=referral,
+            status=status,
+            by_partner=by_partner,
+            reason="no_capacity" if status == "declined" else "",
+        )
+    return referral
+
+
+def test_an_open_referral_stays_and_keeps_its_person_and_consent(centre, service):
+    someone = person(centre)
+    given = consent(centre, someone)
+    partner = Partner.objects.create(municipality=centre.municipality, name="BUP", kind="region")
+    given.recipient_partner = partner
+    given.scope = ["identity", "situation"]
+    given.save()
+    referral = do_send_referral(
+        actor=user("anna"),
+        center=centre,
+        service=PartnerService.objects.create(partner=partner, name="Första linjen"),
+        topic="parenting",
+        shared=["identity"],
+        person=someone,
+    )
+    protocol = purge_at(timezone.now() + dt.timedelta(days=20 * 365))
+    assert Referral.objects.filter(pk=referral.pk).exists()
+    assert Person.objects.filter(pk=someone.pk).exists()
+    assert Consent.objects.filter(pk=given.pk).exists()
+    assert protocol.counts["referrals"] == 0
 
 
 @pytest.mark.parametrize("record_type", list(RecordType))

@@ -30,6 +30,8 @@ from nara.core.models import (
     Person,
     PurgeProtocol,
     RecordType,
+    Referral,
+    ReferralStatus,
     Reminder,
     RetentionPolicy,
     Slot,
@@ -37,6 +39,7 @@ from nara.core.models import (
 )
 
 ANONYMISED = "–"
+FINAL_REFERRAL = (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN)
 
 # Defaults until the committee decides (README, "Retention"): days after the last activity.
 DEFAULT_RETENTION_DAYS = {
@@ -48,6 +51,7 @@ DEFAULT_RETENTION_DAYS = {
     RecordType.PERSON: 5 * 365,
     RecordType.HOUSEHOLD: 5 * 365,
     RecordType.CONSENT: 365,
+    RecordType.REFERRAL: 3 * 365,
 }
 
 
@@ -163,6 +167,7 @@ def _purge_casework(now):
     )
     counts["contacts"] = _count(Contact, contacts)
     counts["journal_notes"] = _purge_notes(before_time(RecordType.NOTE))
+    counts["referrals"] = _purge_referrals(before_time(RecordType.REFERRAL))
     escalations = Escalation.objects.filter(made_on__lt=before(RecordType.ESCALATION)).exclude(
         Q(person__legal_hold=True) | Q(person__households__household__legal_hold=True)
     )
@@ -172,6 +177,7 @@ def _purge_casework(now):
         .exclude(person__legal_hold=True)
         .exclude(Exists(Contact.objects.filter(alias=OuterRef("pk"))))
         .exclude(Exists(SupportOffer.objects.filter(alias=OuterRef("pk"))))
+        .exclude(Exists(Referral.objects.filter(alias=OuterRef("pk"))))
     )
     counts["aliases"] = _count(Alias, aliases)
     counts["consents"] = _purge_consents(before(RecordType.CONSENT))
@@ -207,6 +213,17 @@ def _purge_notes(cutoff):
     return deleted
 
 
+def _purge_referrals(cutoff):
+    """Referrals closed or withdrawn before `cutoff`: an open referral is live work."""
+    referrals = (
+        Referral.objects.filter(status__in=FINAL_REFERRAL, status_changed_at__lt=cutoff)
+        .exclude(legal_hold=True)
+        .exclude(_held())
+        .exclude(alias__person__legal_hold=True)
+    )
+    return _count(Referral, referrals)
+
+
 def _purge_consents(cutoff):
     """Consents that ended (expired or withdrawn) before `cutoff` and no alias link needs."""
     consents = (
@@ -214,6 +231,7 @@ def _purge_consents(cutoff):
         .filter(ended__lt=cutoff)
         .exclude(_held())
         .exclude(Exists(Alias.objects.filter(link_consent=OuterRef("pk"))))
+        .exclude(Exists(Referral.objects.filter(consent=OuterRef("pk"))))
     )
     return _count(Consent, consents)
 
@@ -224,6 +242,7 @@ def _purge_households(cutoff):
         | Q(Exists(SupportOffer.objects.filter(household=OuterRef("pk"))))
         | Q(Exists(JournalNote.objects.filter(household=OuterRef("pk"))))
         | Q(Exists(Consent.objects.filter(household=OuterRef("pk"))))
+        | Q(Exists(Referral.objects.filter(household=OuterRef("pk"))))
         | Q(members__person__legal_hold=True)
     )
     return _count(Household, households)
@@ -238,6 +257,7 @@ def _purge_people(cutoff):
         | Q(Exists(Consent.objects.filter(person=OuterRef("pk"))))
         | Q(Exists(Escalation.objects.filter(person=OuterRef("pk"))))
         | Q(Exists(Alias.objects.filter(person=OuterRef("pk"))))
+        | Q(Exists(Referral.objects.filter(person=OuterRef("pk"))))
         | Q(households__isnull=False)
     )
     return _count(Person, people)

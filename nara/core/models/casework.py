@@ -397,6 +397,7 @@ class RecordType(models.TextChoices):
     PERSON = "person", _("people")
     HOUSEHOLD = "household", _("households")
     ALIAS = "alias", _("aliases")
+    REFERRAL = "referral", _("referrals")
 
 
 class RetentionPolicy(models.Model):
