@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -240,7 +241,7 @@ def do_register_contact(
 ):
     """Record one contact (and optionally one support offer made in it), audited, all or
     nothing. Raises ContactRefused, with nothing changed, when a rule is broken."""
-    from .offers import do_offer_support
+    from .offers import contact_subject_for, do_offer_support
 
     topics = list(dict.fromkeys(topics))
     check_service_given(center, service)
@@ -312,16 +313,13 @@ def do_register_contact(
             changes=_audited_fields(contact, alias_created),
         )
         if offer_service is not None:
-            allowed = ALLOWED[offer_service.documentation_level]
             do_offer_support(
                 actor=actor,
                 contact=contact,
                 service=offer_service,
                 answer=offer_answer,
                 # The offer carries the contact's subject only as far as its own service allows.
-                person=person if "person" in allowed else None,
-                household=household if "household" in allowed else None,
-                alias=alias if "alias" in allowed else None,
+                **contact_subject_for(offer_service, contact),
             )
     return contact
 
@@ -351,6 +349,22 @@ def _audited_fields(contact, alias_created):
         "question": contact.question_id,
     }
     return audit.field_changes({}, after, personal=("note",))
+
+
+def visits_without_contact(center, days=7, limit=20):
+    """Booked visits at the centre marked as attended in the last `days` days that no contact
+    was recorded from yet, newest first (a contact about a person or household can come from
+    one of them)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    recorded = Contact.objects.filter(appointment=OuterRef("pk"))
+    return (
+        Appointment.objects.filter(
+            center=center, status=Appointment.Status.ATTENDED, slot__starts_at__gte=since
+        )
+        .exclude(Exists(recorded))
+        .select_related("slot")
+        .order_by("-slot__starts_at", "-pk")[:limit]
+    )
 
 
 def contacts_on(center, day):
