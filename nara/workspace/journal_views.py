@@ -354,8 +354,14 @@ def _consent_new(request, subject):
 def consent_withdraw(request, pk):
     consent = access.get_casework_object(request.user, Consent, pk)
     _require_own_centre(request.user, consent.center_id)
-    consents.do_withdraw_consent(actor=request.user, consent=consent)
+    consent = consents.do_withdraw_consent(actor=request.user, consent=consent)
     messages.success(request, _("The consent is withdrawn. From now on it allows no sharing."))
+    for alias in consent.unlinked_aliases:
+        messages.info(
+            request,
+            _("The contacts under the alias %(alias)s are no longer linked to the person.")
+            % {"alias": alias.name},
+        )
     subject = Subject(person=consent.person, household=consent.household)
     return redirect(subject.url("consents"))
 

@@ -299,3 +299,44 @@ def test_a_protected_persons_name_is_not_shown_on_contact_offer_and_escalation_p
         assert "Protected person" in shown and f'href="/staff/people/{hidden.pk}/"' in shown, url
     # The person's page itself still asks why first.
     assert "Hemligsson" not in text(as_worker.get(f"/staff/people/{hidden.pk}/", **EN))
+
+
+# 6. Withdrawing the consent a link stood on undoes the link -----------------------------
+
+
+def test_withdrawing_the_link_consent_unlinks_the_alias_contacts_audited(as_worker, centres):
+    from nara.core.models import Consent
+    from tests.workspace.test_casework_households import alias_with_contacts, link
+
+    centre = centres[0]
+    alias = alias_with_contacts(centre)
+    person = do_create_person(actor="test", center=centre, first_name="Hawa", last_name="Ali")
+    other = Consent.objects.create(  # a consent for something else: withdrawing it unlinks nothing
+        center=centre,
+        person=person,
+        scope=["situation"],
+        recipient_unit="Skolan",
+        purpose="Samordning",
+        given_how="verbal",
+        given_by="person",
+        given_on=timezone.localdate(),
+        valid_until=timezone.localdate() + dt.timedelta(days=30),
+    )
+    assert link(as_worker, person, alias).status_code == 302
+    assert Contact.objects.filter(person=person).count() == 3
+    as_worker.post(f"/staff/consents/{other.pk}/withdraw/")
+    assert Contact.objects.filter(person=person).count() == 3
+    consent = Alias.objects.get(pk=alias.pk).link_consent
+    response = as_worker.post(f"/staff/consents/{consent.pk}/withdraw/", follow=True, **EN)
+    assert "are no longer linked to the person" in text(response)
+    alias.refresh_from_db()
+    assert alias.person_id is None and alias.link_consent_id is None
+    assert not Contact.objects.filter(person=person).exists()
+    assert Contact.objects.filter(alias=alias).count() == 3
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None
+    event = AuditEvent.objects.get(action="alias.unlink")
+    assert event.reason == "consent withdrawn" and event.person_id == person.pk
+    assert len(event.changes["contacts_unlinked"][0]) == 3
+    page = text(as_worker.get(f"/staff/people/{person.pk}/", **EN))
+    assert "alias Stjärnan" not in page

@@ -105,7 +105,12 @@ def do_record_consent(
 
 
 def do_withdraw_consent(*, actor, consent):
-    """Takes effect at once: every later disclosure check fails."""
+    """Takes effect at once: every later disclosure check fails. A consent to be identified
+    that linked an alias to the person is gone too: the alias's contacts are unlinked again
+    (audited, reason "consent withdrawn"); `consent.unlinked_aliases` lists those aliases."""
+    from .aliases import unlink_for_withdrawn_consent  # aliases records consents through here
+
+    unlinked = []
     with transaction.atomic():
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
         if consent.withdrawn_at is None:
@@ -118,6 +123,8 @@ def do_withdraw_consent(*, actor, consent):
                 person_id=consent.person_id,
                 changes={"withdrawn_at": [None, consent.withdrawn_at.isoformat()]},
             )
+        unlinked = unlink_for_withdrawn_consent(actor=actor, consent=consent)
+    consent.unlinked_aliases = unlinked
     return consent
 
 
