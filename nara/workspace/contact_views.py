@@ -191,8 +191,8 @@ def _save_contact(request, centre, service, form, origin, subject):
             **subject,
         )
     except actions.ContactRefused as refused:
-        if refused.field == "alias_name":  # a refused alias may be a number: not echoed
-            form.data = forget(form.data, "alias_name")
+        if refused.field in ("alias_name", "note"):  # it may hold a number: not echoed
+            form.data = forget(form.data, refused.field)
         field = refused.field if refused.field in form.fields else None
         form.add_error(field, refused.message)
         return None

@@ -22,6 +22,7 @@ from nara.core.actions.offers import offers_about
 from nara.core.models import CENTRE_ROLES, Household, HouseholdMember
 
 from .decorators import staff_view
+from .forms import refuse_identity_number
 
 # Words for people in a household ("partner" elsewhere means a partner organisation).
 RELATIONSHIPS = {
@@ -50,6 +51,9 @@ class HouseholdForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["center"].queryset = access.casework_centres(user)
+
+    def clean_name(self):
+        return refuse_identity_number(self, "name")
 
 
 class MemberForm(forms.Form):

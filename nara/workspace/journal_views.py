@@ -35,7 +35,7 @@ from nara.core.models import (
 )
 
 from .decorators import staff_view
-from .forms import forget
+from .forms import forget, refuse_identity_number
 from .people_views import DATE_INPUT, PersonnummerField, ReasonForm
 
 # The subject of a page: a person or a household, and how looking at it is audited ----------
@@ -262,6 +262,12 @@ class ConsentForm(forms.Form):
         )
         self.fields["given_on"].initial = timezone.localdate()
 
+    def clean_purpose(self):
+        return refuse_identity_number(self, "purpose")
+
+    def clean_recipient_unit(self):
+        return refuse_identity_number(self, "recipient_unit")
+
     def clean(self):
         data = super().clean()
         if not self.errors:
@@ -398,6 +404,12 @@ class EscalationForm(forms.Form):
         if child_known:
             del self.fields["child_pnr"]
             del self.fields["identity_unknown_reason"]
+
+    def clean_to_unit(self):
+        return refuse_identity_number(self, "to_unit")
+
+    def clean_identity_unknown_reason(self):
+        return refuse_identity_number(self, "identity_unknown_reason")
 
     def clean_case_reference(self):
         reference = self.cleaned_data["case_reference"]

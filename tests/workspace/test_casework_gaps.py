@@ -340,3 +340,100 @@ def test_withdrawing_the_link_consent_unlinks_the_alias_contacts_audited(as_work
     assert len(event.changes["contacts_unlinked"][0]) == 3
     page = text(as_worker.get(f"/staff/people/{person.pk}/", **EN))
     assert "alias Stjärnan" not in page
+
+
+# 7. No identity number in free text, and a refused one is not written back ------------------
+
+NUMBERS = ["19121212-1212", "121212-1212", "19121272-1219", "19991399-1239"]  # pnr, samordn., res.
+REFUSED = "Do not write a personal identity, coordination or reserve number here."
+
+
+def _refused_and_not_echoed(response, number):
+    shown = text(response)
+    assert response.status_code == 400
+    assert REFUSED in shown
+    assert number not in shown and number.replace("-", "") not in shown
+
+
+@pytest.mark.parametrize("number", NUMBERS)
+@pytest.mark.parametrize("field", ["to_unit", "identity_unknown_reason"])
+def test_an_escalation_refuses_an_identity_number_in_free_text(as_worker, family, field, number):
+    from nara.core.models import Escalation
+
+    contact = actions.do_register_contact(
+        actor=user("anna"),
+        center=family["centre"],
+        service=service(NO_IDENTITY),
+        channel="drop_in",
+        occurred_on=timezone.localdate(),
+    )
+    data = {
+        "kind": "child_concern",
+        "reason": "neglect",
+        "to_unit": "Mottagningen",
+        "identity_unknown_reason": "Barnet ville inte säga sitt namn",
+        "made_on": str(timezone.localdate()),
+        field: f"Gäller {number}",
+    }
+    response = as_worker.post(f"/staff/contacts/{contact.pk}/escalate/", data, **EN)
+    _refused_and_not_echoed(response, number)
+    assert not Escalation.objects.exists()
+
+
+def test_the_escalation_action_refuses_it_too(family):
+    from nara.core.actions.escalations import EscalationError, do_create_escalation
+
+    with pytest.raises(EscalationError):
+        do_create_escalation(
+            actor=user("anna"),
+            center=family["centre"],
+            kind="formal_case",
+            to_unit="Enhet 19121212-1212",
+            reason="other",
+            person=family["parent"],
+        )
+
+
+@pytest.mark.parametrize("field", ["purpose", "recipient_unit"])
+def test_a_consent_refuses_an_identity_number(as_worker, family, field):
+    from nara.core.models import Consent
+
+    number = NUMBERS[0]
+    data = {
+        "scope": ["identity"],
+        "recipient_unit": "Skolan",
+        "purpose": "Samordning kring skolgången",
+        "given_how": "verbal",
+        "given_by": "person",
+        "given_on": str(timezone.localdate()),
+        "valid_until": str(timezone.localdate() + dt.timedelta(days=30)),
+        field: f"Gäller {number}",
+    }
+    response = as_worker.post(f"/staff/people/{family['parent'].pk}/consents/new/", data, **EN)
+    _refused_and_not_echoed(response, number)
+    assert not Consent.objects.exists()
+
+
+def test_a_household_name_refuses_an_identity_number(as_worker, family):
+    from nara.core.actions.households import HouseholdRefused
+    from nara.core.models import Household
+
+    number = NUMBERS[1]
+    data = {"center": family["centre"].pk, "name": f"Familjen {number}"}
+    response = as_worker.post("/staff/households/new/", data, **EN)
+    _refused_and_not_echoed(response, number)
+    assert Household.objects.count() == 1
+    with pytest.raises(HouseholdRefused):
+        do_create_household(actor="test", center=family["centre"], name=f"X {number}")
+
+
+def test_a_contact_note_refuses_an_identity_number(as_worker, family):
+    number = NUMBERS[3]
+    before = Contact.objects.count()
+    data = contact_data(NO_IDENTITY, note=f"Ringde om {number}")
+    response = as_worker.post(f"/staff/centres/{family['centre'].pk}/contacts/new/", data, **EN)
+    _refused_and_not_echoed(response, number)
+    assert Contact.objects.count() == before
+    fine = contact_data(NO_IDENTITY, note="Ringde om bostaden, 3 barn")
+    saved = as_worker.post(f"/staff/centres/{family['centre'].pk}/contacts/new/", fine, **EN)
+    assert saved.status_code == 302 and Contact.objects.count() == before + 1

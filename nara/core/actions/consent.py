@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit
+from nara.core.actions.free_text import identity_number_problem
 from nara.core.models import Consent
 
 
@@ -26,6 +27,11 @@ def check_consent_input(*, scope, purpose, given_how, given_by, given_on, valid_
         return _("Choose one recipient: a partner or a named unit.")
     if not purpose.strip():
         return _("Write what the information may be used for.")
+    problem = identity_number_problem(purpose) or identity_number_problem(
+        recipient.get("recipient_unit", "")
+    )
+    if problem:
+        return problem
     if given_how not in Consent.GivenHow.values or given_by not in Consent.GivenBy.values:
         return _("Say how the consent was given and by whom.")
     if given_on > today:

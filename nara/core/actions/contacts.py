@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit, crypto
+from nara.core.actions.free_text import identity_number_problem
 from nara.core.models import (
     AgeBand,
     Alias,
@@ -275,6 +276,8 @@ def do_register_contact(
     _check_origin(center, appointment, callback, question)
     if len(note) > NOTE_MAX:
         raise ContactRefused(_("The note is too long."), "note")
+    if identity_number_problem(note):
+        raise ContactRefused(identity_number_problem(note), "note")
     if offer_service is not None:
         check_service_given(center, offer_service, "offer_service")
         _check_choice(offer_answer, SupportOffer.Answer.choices, "offer_answer")
