@@ -163,6 +163,10 @@ def contact_new(request, pk):
 
 def _save_contact(request, centre, service, form, origin, subject):
     data = form.cleaned_data
+    if service.documentation_level == Service.DocumentationLevel.COUNTS_ONLY:
+        # The origin only prefilled the form: a counts-only contact is not linked to a booking,
+        # call-back or question (they carry a name, phone or e-mail). The form says so.
+        origin = {}
     area_pk, outside = form.area_value()
     offer_pk = _int(data.get("offer_service"))
     try:

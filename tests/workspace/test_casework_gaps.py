@@ -437,3 +437,40 @@ def test_a_contact_note_refuses_an_identity_number(as_worker, family):
     fine = contact_data(NO_IDENTITY, note="Ringde om bostaden, 3 barn")
     saved = as_worker.post(f"/staff/centres/{family['centre'].pk}/contacts/new/", fine, **EN)
     assert saved.status_code == 302 and Contact.objects.count() == before + 1
+
+
+# 9. A counts-only contact is never linked to a booking, call-back or question -------------
+
+
+def test_a_counts_only_contact_drops_the_link_to_where_it_came_from(as_worker, centres):
+    from nara.core.actions import booking
+
+    centre = centres[0]
+    called, _code = booking.do_request_callback(
+        center=centre, alias="Test", phone="+46701234567", language="sv", when="any"
+    )
+    url = f"/staff/centres/{centre.pk}/contacts/new/"
+    query = {"callback": called.pk, "service": service(COUNTS_ONLY).pk}
+    page = text(as_worker.get(url, query, **EN))
+    assert "not linked to where it came from" in page
+    response = as_worker.post(url, contact_data(COUNTS_ONLY, channel="phone", **query))
+    assert response.status_code == 302
+    saved = Contact.objects.get()
+    assert saved.callback is None and saved.channel == "phone"
+    assert AuditEvent.objects.get(action="contact.create").changes.get("callback") is None
+
+
+def test_the_action_refuses_an_origin_on_a_counts_only_service(centres):
+    from tests.workspace.test_casework_contacts import _attended_appointment
+
+    appointment = _attended_appointment(centres[0])
+    with pytest.raises(actions.ContactRefused, match="counts only"):
+        actions.do_register_contact(
+            actor=user("anna"),
+            center=centres[0],
+            service=service(COUNTS_ONLY),
+            channel="booked",
+            occurred_on=timezone.localdate(),
+            appointment=appointment,
+        )
+    assert not Contact.objects.exists()

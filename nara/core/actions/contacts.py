@@ -136,7 +136,18 @@ def _check_belongs(center, obj, field):
         raise ContactRefused(_("That record belongs to another centre."), field)
 
 
-def _check_origin(center, appointment, callback, question):
+def _check_origin(center, service, appointment, callback, question):
+    given = [obj for obj in (appointment, callback, question) if obj is not None]
+    if given and service.documentation_level == Level.COUNTS_ONLY:
+        # A booking, call-back or question carries a name, phone or e-mail: linked to it, a
+        # counts-only contact would point at someone.
+        raise ContactRefused(
+            _(
+                "“%(service)s” is recorded as counts only: the contact cannot be linked to the "
+                "booking, call-back or question it came from. Nothing was saved."
+            )
+            % {"service": str(service.name)}
+        )
     for obj, field in (
         (appointment, "appointment"),
         (callback, "callback"),
@@ -273,7 +284,7 @@ def do_register_contact(
     _check_area(center, area, area_outside)
     for obj, field in ((person, "person"), (household, "household"), (alias, "alias_name")):
         _check_belongs(center, obj, field)
-    _check_origin(center, appointment, callback, question)
+    _check_origin(center, service, appointment, callback, question)
     if len(note) > NOTE_MAX:
         raise ContactRefused(_("The note is too long."), "note")
     if identity_number_problem(note):
