@@ -5,7 +5,7 @@ and no write links under emergency access."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from nara.core.actions import contacts as actions
 from nara.core.actions.households import do_add_member, do_create_household
@@ -464,7 +464,7 @@ def test_the_action_refuses_an_origin_on_a_counts_only_service(centres):
     from tests.workspace.test_casework_contacts import _attended_appointment
 
     appointment = _attended_appointment(centres[0])
-    with pytest.raises(actions.ContactRefused, match="counts only"):
+    with translation.override("en"), pytest.raises(actions.ContactRefused, match="counts only"):
         actions.do_register_contact(
             actor=user("anna"),
             center=centres[0],
