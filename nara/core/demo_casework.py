@@ -2,33 +2,33 @@
 
 Per centre: anonymous drop-in and phone contacts, an alias who came back three times and was
 offered help on the third visit, a family (household, two children) with offers, a consent and a
-journal note (encrypted like every note), an escalation with its 14-day task, and tasks due
-today and overdue. Everything is fictional and derived from the demo's seed.
+journal note (encrypted and signed like every note), an escalation with its 14-day task, and
+tasks due today and overdue. Everything is fictional and derived from the demo's seed.
 
-Each write is audited in its own transaction as the actions do (the demo's actor, the action
-names of the casework actions); consents and tasks go through their actions.
+Every row is written by the same do_* actions the staff pages use, as the centre's social worker
+(or manager): the demo's audit trail, refusals and journal signatures are the real ones.
 """
 
 import datetime as dt
-import hashlib
-import hmac
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.utils import timezone
 
-from nara.core import audit, crypto
 from nara.core.actions.consent import do_record_consent
+from nara.core.actions.contacts import do_register_contact
+from nara.core.actions.escalations import do_create_escalation
 from nara.core.actions.followups import do_create_task
+from nara.core.actions.households import do_add_member, do_create_household
+from nara.core.actions.journal import do_write_note
+from nara.core.actions.offers import do_offer_another, do_start_offer
 from nara.core.actions.people import do_create_person
 from nara.core.models import (
     Alias,
+    Area,
     Consent,
     Contact,
     Escalation,
     Household,
-    HouseholdMember,
     JournalNote,
     Membership,
     Role,
@@ -36,7 +36,6 @@ from nara.core.models import (
     SupportOffer,
 )
 
-ACTOR = "demo_data"
 CHANNELS = ["drop_in", "drop_in", "phone", "booked", "digital", "drop_in", "outreach", "phone"]
 TOPICS = [
     ["parenting"],
@@ -79,7 +78,7 @@ def _centre(centre, index, rng):
     if worker is None or not Membership.objects.filter(center=centre).exists():
         return 0
     today = timezone.localdate()
-    areas = list(centre.catchment.values_list("area_id", flat=True)) or [None]
+    areas = list(Area.objects.filter(catchments__center=centre).order_by("pk")) or [None]
     counts_only = _service(centre, "counts_only")
     anonymous = _service(centre, "no_identity", "parenting")
     full = _service(centre, "full", "money") or _service(centre, "full")
@@ -100,65 +99,29 @@ def _centre(centre, index, rng):
                 topics=TOPICS[k % len(TOPICS)],
                 age_band=AGE_BANDS[k % len(AGE_BANDS)],
                 gender=GENDERS[k % len(GENDERS)],
-                area_id=areas[k % len(areas)],
+                area=areas[k % len(areas)],
                 language=LANGUAGES[k % len(LANGUAGES)],
                 previously_known=KNOWN[k % len(KNOWN)],
                 first_contact=k % 4 == 0,
             )
             contacts += 1
     contacts += _returning_alias(centre, anonymous, worker, today, areas[0])
-    contacts += _family(centre, index, full, worker, today, areas[-1])
+    if full is not None:
+        contacts += _family(centre, index, full, worker, today, areas[-1])
     _tasks(centre, worker, today)
     return contacts
 
 
 def _contact(centre, service, staff, day, **fields):
-    with transaction.atomic():
-        contact = Contact.objects.create(
-            center=centre, service=service, staff=staff, occurred_on=day, **fields
-        )
-        audit.record(
-            actor=ACTOR,
-            action="contact.create",
-            obj=contact,
-            center_id=centre.pk,
-            person_id=contact.person_id,
-            changes={"channel": [None, contact.channel], "service": [None, service.slug]},
-        )
-    return contact
+    return do_register_contact(
+        actor=staff, center=centre, service=service, occurred_on=day, **fields
+    )
 
 
-def _offer(contact, service, answer, **fields):
-    with transaction.atomic():
-        offer = SupportOffer.objects.create(
-            center=contact.center,
-            contact=contact,
-            service=service,
-            person=contact.person,
-            household=contact.household,
-            alias=contact.alias,
-            offered_on=contact.occurred_on,
-            answer=answer,
-            answered_on=contact.occurred_on if answer != "no_answer" else None,
-            **fields,
-        )
-        audit.record(
-            actor=ACTOR,
-            action="offer.create",
-            obj=offer,
-            center_id=contact.center_id,
-            person_id=offer.person_id,
-            changes={"service": [None, service.slug], "answer": [None, answer]},
-        )
-    return offer
-
-
-def _returning_alias(centre, service, worker, today, area_id):
+def _returning_alias(centre, service, worker, today, area):
     """An anonymous visitor who came back three times; help offered on the third visit."""
-    with transaction.atomic():
-        alias = Alias.objects.create(center=centre, name="Stjärnan")
-        audit.record(actor=ACTOR, action="alias.create", obj=alias, center_id=centre.pk)
     visits = [today - dt.timedelta(days=d) for d in (16, 9, 2)]
+    alias = None
     for n, day in enumerate(visits):
         contact = _contact(
             centre,
@@ -169,22 +132,27 @@ def _returning_alias(centre, service, worker, today, area_id):
             topics=["parenting"],
             age_band="26-64",
             gender="female",
-            area_id=area_id,
+            area=area,
             language="so",
             interpreter_used=True,
             previously_known="no",
             first_contact=n == 0,
+            # The resident chose the alias on the first visit and gives it again.
             alias=alias,
+            alias_name="" if alias else "Stjärnan",
+            offer_service=service if n == len(visits) - 1 else None,
+            offer_answer="accepted",
         )
-    _offer(contact, service, "accepted", started_on=today)
+        alias = contact.alias
+    do_start_offer(actor=worker, offer=contact.offers.get(), started_on=today)
     return len(visits)
 
 
-def _family(centre, index, service, worker, today, area_id):
+def _family(centre, index, service, worker, today, area):
     """A family: household with two children, offers, consent, a journal note, an escalation."""
     surname, parent_name, *children = FAMILIES[index % len(FAMILIES)]
     parent = do_create_person(
-        actor=ACTOR,
+        actor=worker,
         center=centre,
         first_name=parent_name,
         last_name=surname,
@@ -192,7 +160,7 @@ def _family(centre, index, service, worker, today, area_id):
     )
     kids = [
         do_create_person(
-            actor=ACTOR,
+            actor=worker,
             center=centre,
             first_name=name,
             last_name=surname,
@@ -200,19 +168,10 @@ def _family(centre, index, service, worker, today, area_id):
         )
         for n, name in enumerate(children)
     ]
-    with transaction.atomic():
-        household = Household.objects.create(center=centre, name=f"Familjen {surname}")
-        HouseholdMember.objects.create(household=household, person=parent, relationship="parent")
-        for kid in kids:
-            HouseholdMember.objects.create(household=household, person=kid, relationship="child")
-        audit.record(
-            actor=ACTOR,
-            action="household.create",
-            obj=household,
-            center_id=centre.pk,
-            person_id=parent.pk,
-            changes={"members": [None, 1 + len(kids)]},
-        )
+    household = do_create_household(actor=worker, center=centre, name=f"Familjen {surname}")
+    do_add_member(actor=worker, household=household, person=parent, relationship="parent")
+    for kid in kids:
+        do_add_member(actor=worker, household=household, person=kid, relationship="child")
     visit = _contact(
         centre,
         service,
@@ -223,17 +182,26 @@ def _family(centre, index, service, worker, today, area_id):
         topics=["money", "parenting"],
         age_band="26-64",
         gender="female",
-        area_id=area_id,
+        area=area,
         language="ar" if index % 2 == 0 else "sv",
         interpreter_used=index % 2 == 0,
         previously_known="no",
         first_contact=True,
         household=household,
+        offer_service=service,
+        offer_answer="accepted",
     )
-    _offer(visit, service, "accepted", started_on=today - dt.timedelta(days=3))
-    other = _service(centre, "full", "housing") or service
-    _offer(visit, other, "thinking")
-    _offer(visit, _service(centre, "counts_only") or service, "declined")
+    do_start_offer(actor=worker, offer=visit.offers.get(), started_on=today - dt.timedelta(days=3))
+    # Two more services offered in the same visit: one to think about, one declined.
+    offered = {service}
+    for candidates, answer in (
+        ([_service(centre, "full", "housing"), _service(centre, "no_identity")], "thinking"),
+        ([_service(centre, "counts_only"), _service(centre, "no_identity")], "declined"),
+    ):
+        other = next((s for s in candidates if s is not None and s not in offered), None)
+        if other is not None:
+            do_offer_another(actor=worker, contact=visit, service=other, answer=answer)
+            offered.add(other)
     do_record_consent(
         actor=worker,
         center=centre,
@@ -251,73 +219,23 @@ def _family(centre, index, service, worker, today, area_id):
     return 1
 
 
-def journal_signature(note):
-    """HMAC over author, time, subject and text (as the journal's signing does)."""
-    message = "|".join(
-        [
-            str(note.author_id),
-            note.created_at.isoformat(),
-            f"person:{note.person_id or ''}",
-            f"household:{note.household_id or ''}",
-            crypto.decrypt(note.text_encrypted),
-        ]
-    )
-    key = hashlib.sha256(f"journal-signature:{settings.NARA_FIELD_KEYS[0]}".encode()).digest()
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
-
-
 def _journal_note(centre, worker, household, parent):
-    with transaction.atomic():
-        note = JournalNote(
-            center=centre,
-            person=parent,
-            household=household,
-            author=worker,
-            created_at=timezone.now() - dt.timedelta(days=6),
-            text_encrypted=crypto.encrypt(NOTE),
-        )
-        note.signature = journal_signature(note)
-        note.save()
-        audit.record(
-            actor=ACTOR,
-            action="journal.write",
-            obj=note,
-            center_id=centre.pk,
-            person_id=parent.pk,
-            changes={"text": [None, audit.MASKED]},
-        )
+    """The note about the family, written and signed by the journal's own action."""
+    do_write_note(actor=worker, text=NOTE, household=household)
 
 
 def _escalation(centre, worker, contact, child, day):
-    with transaction.atomic():
-        escalation = Escalation.objects.create(
-            center=centre,
-            kind=Escalation.Kind.CHILD_CONCERN,
-            contact=contact,
-            person=child,
-            made_on=day,
-            made_by=worker,
-            to_unit="Mottagningen barn och unga",
-            case_reference=f"BoU-{day:%Y}-{1200 + centre.pk}",
-            reason=Escalation.Reason.NEGLECT,
-        )
-        audit.record(
-            actor=ACTOR,
-            action="escalation.create",
-            obj=escalation,
-            center_id=centre.pk,
-            person_id=child.pk,
-            changes={"kind": [None, escalation.kind], "to_unit": [None, escalation.to_unit]},
-        )
-    do_create_task(
+    """A report of concern about the child; the action starts the 14-day clock (its task)."""
+    do_create_escalation(
         actor=worker,
         center=centre,
-        title="Följ upp orosanmälan: vad blev det av den?",
-        due=day + dt.timedelta(days=14),
-        assigned_to=worker,
-        person=child,
+        kind=Escalation.Kind.CHILD_CONCERN,
         contact=contact,
-        escalation=escalation,
+        person=child,
+        made_on=day,
+        to_unit="Mottagningen barn och unga",
+        case_reference=f"BoU-{day:%Y}-{1200 + centre.pk}",
+        reason=Escalation.Reason.NEGLECT,
     )
 
 

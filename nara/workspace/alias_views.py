@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from nara.core import access
 from nara.core.actions.aliases import LinkRefused, do_link_alias, do_unlink_alias, record_alias_view
+from nara.core.actions.offers import offers_about
 from nara.core.models import CENTRE_ROLES, Alias, Consent
 
 from .decorators import staff_view
@@ -92,8 +93,12 @@ def alias_detail(request, pk):
         reason=reason,
     )
     contacts = alias.contacts.select_related("service").order_by("-occurred_on")
-    offers = alias.offers.select_related("service").order_by("-offered_on")
-    context = {"alias": alias, "contacts": contacts, "offers": offers, "unlink_form": UnlinkForm()}
+    context = {
+        "alias": alias,
+        "contacts": contacts,
+        "offers": offers_about(alias=alias),
+        "can_write": alias.center_id in access.centre_ids(request.user),
+    }
     return render(request, "workspace/casework/alias_detail.html", context)
 
 

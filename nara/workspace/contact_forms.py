@@ -151,3 +151,20 @@ class OfferEndForm(forms.Form):
         choices=[c for c in SupportOffer.Outcome.choices if c[0]],
         widget=forms.RadioSelect,
     )
+
+
+class OfferAnotherForm(forms.Form):
+    """One more support offer in a saved contact: which service of the centre, and the answer."""
+
+    service = forms.ChoiceField(label=_("Service offered"), widget=forms.RadioSelect)
+    answer = forms.ChoiceField(
+        label=_("Answer"),
+        choices=SupportOffer.Answer.choices,
+        initial=SupportOffer.Answer.NO_ANSWER,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, centre, **kwargs):
+        super().__init__(*args, prefix="offer", **kwargs)
+        offered = centre.services.order_by("topic", "slug")
+        self.fields["service"].choices = [(str(s.pk), str(s.name)) for s in offered]

@@ -34,6 +34,7 @@ from .contact_forms import (
     SUBJECT_FIELDS,
     ContactForm,
     HeadcountForm,
+    OfferAnotherForm,
     OfferAnswerForm,
     OfferEndForm,
     OfferStartForm,
@@ -162,6 +163,10 @@ def contact_new(request, pk):
 
 def _save_contact(request, centre, service, form, origin, subject):
     data = form.cleaned_data
+    if service.documentation_level == Service.DocumentationLevel.COUNTS_ONLY:
+        # The origin only prefilled the form: a counts-only contact is not linked to a booking,
+        # call-back or question (they carry a name, phone or e-mail). The form says so.
+        origin = {}
     area_pk, outside = form.area_value()
     offer_pk = _int(data.get("offer_service"))
     try:
@@ -190,8 +195,8 @@ def _save_contact(request, centre, service, form, origin, subject):
             **subject,
         )
     except actions.ContactRefused as refused:
-        if refused.field == "alias_name":  # a refused alias may be a number: not echoed
-            form.data = forget(form.data, "alias_name")
+        if refused.field in ("alias_name", "note"):  # it may hold a number: not echoed
+            form.data = forget(form.data, refused.field)
         field = refused.field if refused.field in form.fields else None
         form.add_error(field, refused.message)
         return None
@@ -237,9 +242,20 @@ def _render_form(request, centre, service, form, origin, subject):
             {**{k: v for k, v in request.GET.items() if k != "service"}, "service": ""}
         ),
         "other_services": centre.services.count() > 1,
+        "households": _household_choice(centre, service, origin, subject),
     }
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "workspace/casework/contact_form.html", context, status=status)
+
+
+def _household_choice(centre, service, origin, subject):
+    """The centre's households, when a booked visit on a full-documentation service is not yet
+    about anyone: the worker chooses the household here (a person: from the person's page)."""
+    if subject or "appointment" not in origin:
+        return []
+    if service.documentation_level != Service.DocumentationLevel.FULL:
+        return []
+    return list(Household.objects.filter(center=centre).order_by("name")[:500])
 
 
 def _as_date(value):
@@ -305,12 +321,42 @@ def contact_detail(request, pk):
     if asking is not None:
         return asking
     _audit_read(request.user, contact, "contact.view", reason)
+    return _contact_page(request, contact)
+
+
+def _contact_page(request, contact, offer_form=None, status=200):
+    own = contact.center_id in access.centre_ids(request.user)  # emergency access only reads
     context = {
         "contact": contact,
         "topics": [TOPIC_TITLES[t] for t in contact.topics if t in TOPIC_TITLES],
-        "offers": contact.offers.select_related("service"),
+        "offers": contact.offers.select_related("service").order_by("pk"),
+        "offer_form": (offer_form or OfferAnotherForm(centre=contact.center)) if own else None,
     }
-    return render(request, "workspace/casework/contact_detail.html", context)
+    return render(request, "workspace/casework/contact_detail.html", context, status=status)
+
+
+@staff_view(*CASEWORK)
+@require_POST
+def contact_offer(request, pk):
+    """Offer another service in a saved contact (the contact's page shows the form)."""
+    contact = access.get_own_casework_object(request.user, Contact, pk)
+    form = OfferAnotherForm(request.POST, centre=contact.center)
+    if form.is_valid():
+        service = contact.center.services.get(pk=int(form.cleaned_data["service"]))
+        try:
+            offer_actions.do_offer_another(
+                actor=request.user,
+                contact=contact,
+                service=service,
+                answer=form.cleaned_data["answer"],
+            )
+        except actions.ContactRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("The offer is saved."))
+            return redirect("workspace:contact", contact.pk)
+    _audit_read(request.user, contact, "contact.view")
+    return _contact_page(request, contact, form, status=400)
 
 
 @staff_view(*CASEWORK)
@@ -365,6 +411,7 @@ def offer_detail(request, pk):
         return redirect("workspace:offer", offer.pk)
     if offer.person_id:
         _audit_read(request.user, offer, "offer.view", reason)
-    context = {"offer": offer, "forms": forms}
+    can_write = offer.center_id in access.centre_ids(request.user)  # emergency access reads
+    context = {"offer": offer, "forms": forms if can_write else {}, "can_write": can_write}
     status = 400 if any(f.is_bound and f.errors for f in forms.values()) else 200
     return render(request, "workspace/casework/offer_detail.html", context, status=status)

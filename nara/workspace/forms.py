@@ -29,3 +29,18 @@ def forget(data, name):
     data = data.copy()
     data[name] = ""
     return data
+
+
+def refuse_identity_number(form, name):
+    """A form's clean_<name>: refuse an identity number in free text, and do not write the
+    refused value back into the page."""
+    from django.forms import ValidationError
+
+    from nara.core.actions.free_text import identity_number_problem
+
+    value = form.cleaned_data[name]
+    problem = identity_number_problem(value)
+    if problem:
+        form.data = forget(form.data, form.add_prefix(name))
+        raise ValidationError(problem)
+    return value

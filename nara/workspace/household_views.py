@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from nara.core import access
+from nara.core.actions.contacts import visits_without_contact
 from nara.core.actions.households import (
     HouseholdRefused,
     do_add_member,
@@ -17,9 +18,11 @@ from nara.core.actions.households import (
     do_set_household_legal_hold,
     record_household_view,
 )
+from nara.core.actions.offers import offers_about
 from nara.core.models import CENTRE_ROLES, Household, HouseholdMember
 
 from .decorators import staff_view
+from .forms import refuse_identity_number
 
 # Words for people in a household ("partner" elsewhere means a partner organisation).
 RELATIONSHIPS = {
@@ -48,6 +51,9 @@ class HouseholdForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["center"].queryset = access.casework_centres(user)
+
+    def clean_name(self):
+        return refuse_identity_number(self, "name")
 
 
 class MemberForm(forms.Form):
@@ -110,7 +116,15 @@ def household_detail(request, pk):
         flags=access.casework_flags(request.user, household),
         reason=reason,
     )
-    context = {"household": household, "members": members}
+    can_write = household.center_id in access.centre_ids(request.user)  # emergency: read only
+    context = {
+        "household": household,
+        "members": members,
+        "can_write": can_write,
+        "contacts": household.contacts.select_related("service").order_by("-occurred_on", "-pk"),
+        "offers": offers_about(household=household),
+        "visits": visits_without_contact(household.center) if can_write else [],
+    }
     return render(request, "workspace/casework/household_detail.html", context)
 
 

@@ -35,7 +35,7 @@ from nara.core.models import (
 )
 
 from .decorators import staff_view
-from .forms import forget
+from .forms import forget, refuse_identity_number
 from .people_views import DATE_INPUT, PersonnummerField, ReasonForm
 
 # The subject of a page: a person or a household, and how looking at it is audited ----------
@@ -262,6 +262,12 @@ class ConsentForm(forms.Form):
         )
         self.fields["given_on"].initial = timezone.localdate()
 
+    def clean_purpose(self):
+        return refuse_identity_number(self, "purpose")
+
+    def clean_recipient_unit(self):
+        return refuse_identity_number(self, "recipient_unit")
+
     def clean(self):
         data = super().clean()
         if not self.errors:
@@ -354,8 +360,14 @@ def _consent_new(request, subject):
 def consent_withdraw(request, pk):
     consent = access.get_casework_object(request.user, Consent, pk)
     _require_own_centre(request.user, consent.center_id)
-    consents.do_withdraw_consent(actor=request.user, consent=consent)
+    consent = consents.do_withdraw_consent(actor=request.user, consent=consent)
     messages.success(request, _("The consent is withdrawn. From now on it allows no sharing."))
+    for alias in consent.unlinked_aliases:
+        messages.info(
+            request,
+            _("The contacts under the alias %(alias)s are no longer linked to the person.")
+            % {"alias": alias.name},
+        )
     subject = Subject(person=consent.person, household=consent.household)
     return redirect(subject.url("consents"))
 
@@ -392,6 +404,12 @@ class EscalationForm(forms.Form):
         if child_known:
             del self.fields["child_pnr"]
             del self.fields["identity_unknown_reason"]
+
+    def clean_to_unit(self):
+        return refuse_identity_number(self, "to_unit")
+
+    def clean_identity_unknown_reason(self):
+        return refuse_identity_number(self, "identity_unknown_reason")
 
     def clean_case_reference(self):
         reference = self.cleaned_data["case_reference"]

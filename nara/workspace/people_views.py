@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from nara.core import access
+from nara.core.actions.contacts import visits_without_contact
+from nara.core.actions.offers import offers_about
 from nara.core.actions.people import (
     DuplicatePerson,
     IdentityNotReplaced,
@@ -282,29 +284,36 @@ def person_detail(request, pk):
     extra = {"contact_details_shown"} if reveal else ()
     person = access.view_person(request.user, pk, reason=reason, extra_flags=extra)
     show_contact_details = reveal or not person.protected_identity
+    # Emergency access reads, it does not change: no write links or forms for it.
+    can_write = person.center_id in access.centre_ids(request.user)
     return render(
         request,
         "workspace/person_detail.html",
-        _detail_context(person, reason)
+        _detail_context(person, reason, can_write)
         | {
             "show_contact_details": show_contact_details,
         },
     )
 
 
-def _detail_context(person, reason):
+def _detail_context(person, reason, can_write):
     memberships = with_relationship_words(
         HouseholdMember.objects.filter(person=person).select_related("household")
     )
     return {
         "person": person,
         "reason": reason,
+        "can_write": can_write,
         "memberships": memberships,
-        "member_form": MemberForm(centre_id=person.center_id),
+        "member_form": MemberForm(centre_id=person.center_id) if can_write else None,
         "aliases": Alias.objects.filter(person=person).order_by("name"),
-        "contacts": person.contacts.select_related("service", "alias").order_by("-occurred_on"),
+        "contacts": person.contacts.select_related("service", "alias").order_by(
+            "-occurred_on", "-pk"
+        ),
+        "offers": offers_about(person=person),
+        "visits": visits_without_contact(person.center) if can_write else [],
         "former_identities": person.former_identities.all(),
-        "link_form": LinkForm(centre_id=person.center_id),
+        "link_form": LinkForm(centre_id=person.center_id) if can_write else None,
     }
 
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("centres/<int:pk>/headcount/", views.headcount, name="dropin-headcount"),
     path("centres/<int:pk>/offers/", views.centre_offers, name="centre-offers"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),
+    path("contacts/<int:pk>/offer/", views.contact_offer, name="contact-offer"),
     path("offers/<int:pk>/", views.offer_detail, name="offer"),
 ]

@@ -1,19 +1,13 @@
-"""The Linköping (Skäggetorp) seed in Chromium, through the real pages: a generalist records a
-booked visit with a family, offers two services (one accepted, one declined), opens a household
-with two children, writes a journal note and corrects it.
+"""The Linköping (Skäggetorp) seed in Chromium, through the real pages: a generalist meets a
+family at a booked visit, registers the parent and two children and opens their household,
+records the visit as a contact about the household, offers two services in it (one accepted,
+one declined), and writes a journal note on the household and corrects it.
 
 Only the booking itself is made in the setup (a resident books on the public site; the test
-moves the slot an hour back so that the visit has begun). Everything else is clicked.
-
-What the pages do not allow, and how the test follows them (see the report of issue 11):
-* A contact carries at most one support offer, and no page adds an offer to a saved contact:
-  the second offer is made in a second contact, recorded from the parent's page.
-* The contact recorded from the calendar's booked visit cannot be about a person or household
-  (the link carries only the appointment; the person's link carries no appointment).
-* The household page has no link to the household's journal: the note is written in the
-  parent's journal, reached from the parent's page.
-* A declined offer is not listed on the centre's offer page and the person's page does not link
-  its contacts: the contact page is opened by its address.
+moves the slot an hour back so that the visit has begun). Everything else is clicked: the
+contact from the calendar's booked visit (the household chosen on the form), the second offer
+from the contact's page, every offer reached from the household's page, and the household's
+journal from its page.
 """
 
 import datetime as dt
@@ -93,44 +87,25 @@ def _last_contact_pk():
 
 
 def _recorded(surname):
-    from nara.core.models import Household, JournalNote, Person, SupportOffer
+    from nara.core.models import Household, JournalNote
 
-    people = {p.first_name: p.pk for p in Person.objects.filter(last_name=surname)}
     household = Household.objects.get(name=f"Familjen {surname}")
     members = sorted(
         (m.person.first_name, m.relationship) for m in household.members.select_related("person")
     )
-    offers = [
-        (
-            o.service.slug,
-            o.answer,
-            o.contact.channel,
-            # The contact is about the parent; the offer itself only as far as its service
-            # documents (advice on rent arrears is a no-identity service: no person).
-            o.contact.person_id == people["Leila"],
-            o.person_id,
-        )
-        for o in SupportOffer.objects.filter(contact__pk__in=_contact_pks(people)).order_by("pk")
-    ]
     notes = [
         (n.text, n.corrects_id, n.correction_reason, n.author.username, n.pk)
-        for n in JournalNote.objects.filter(person_id=people["Leila"]).order_by("pk")
+        for n in JournalNote.objects.filter(household=household).order_by("pk")
     ]
-    return {"members": members, "offers": offers, "notes": notes}
-
-
-def _contact_pks(people):
-    from nara.core.models import Contact
-
-    return list(Contact.objects.filter(person_id__in=people.values()).values_list("pk", flat=True))
+    return {"household": household.pk, "members": members, "notes": notes}
 
 
 def _offers_of_appointment(appointment_pk):
     from nara.core.models import SupportOffer
 
     return [
-        (o.service.slug, o.answer, o.contact_id)
-        for o in SupportOffer.objects.filter(contact__appointment_id=appointment_pk)
+        (o.service.slug, o.answer, o.contact_id, o.household_id)
+        for o in SupportOffer.objects.filter(contact__appointment_id=appointment_pk).order_by("pk")
     ]
 
 
@@ -152,28 +127,7 @@ def test_linkoping_generalist_booked_visit_offers_household_and_journal(new_cont
     main = page.locator("main")
     found = []
 
-    # 1. The family came: marked in the calendar, then "Record the contact" from the visit.
-    page.goto(f"/staff/centres/{visit['centre']}/calendar/?date={visit['day']}")
-    row = page.locator(f"#appointment-{visit['appointment']}")
-    row.get_by_role("button", name=sv("Came"), exact=True).click()
-    row = page.locator(f"#appointment-{visit['appointment']}")
-    expect(row.locator("[data-status]")).to_contain_text(sv("attended"))
-    found.extend(accessibility_problems(page, "calendar"))
-    row.get_by_role("link", name=sv("Record the contact")).click()
-    main.get_by_role("link", name=visit["full"]).click()
-    expect(main).to_contain_text(sv("From a booked visit marked as attended."))
-    expect(page.locator("p.level")).to_have_text(
-        sv("Full documentation: the contact can be linked to a person or household.")
-    )
-    assert page.locator("#id_channel").input_value() == "booked"
-    assert page.locator("#id_occurred_on").input_value() == visit["day"]
-    assert page.get_by_label(sv("Being a parent")).is_checked()  # the topic of the booking
-    offer = page.locator("fieldset.offer")
-    offer.get_by_label(visit["accepted"], exact=True).check()
-    offer.get_by_label(sv("accepted"), exact=True).check()
-    _save_contact(page, found, "contact form from a booked visit")
-
-    # 2. The parent and the two children are registered.
+    # 1. The family came: the parent and the two children are registered.
     people = {}
     for first_name, _relationship, birth_date in FAMILY:
         page.goto("/staff/people/new/")
@@ -189,7 +143,7 @@ def test_linkoping_generalist_booked_visit_offers_household_and_journal(new_cont
         people[first_name] = page.url
     found.extend(accessibility_problems(page, "person page"))
 
-    # 3. The household, from the parent's page, and the three of them in it.
+    # 2. The household, from the parent's page, and the three of them in it.
     page.goto(people["Leila"])
     main.get_by_role("link", name=sv("New household")).click()
     page.get_by_label(sv("Centre")).select_option(str(visit["centre"]))
@@ -197,6 +151,7 @@ def test_linkoping_generalist_booked_visit_offers_household_and_journal(new_cont
     main.get_by_role("button", name=sv("Save")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(HOUSEHOLD)
     expect(main).to_contain_text(sv("No members yet."))
+    household_url = page.url
     for first_name, relationship, _birth_date in FAMILY:
         page.goto(people[first_name])
         page.get_by_label(re.compile(rf"^{sv('Household')}:?$")).select_option(label=HOUSEHOLD)
@@ -216,44 +171,59 @@ def test_linkoping_generalist_booked_visit_offers_household_and_journal(new_cont
     expect(members.filter(has_text=f"Sara {SURNAME}, 2018-09-30")).to_contain_text(f"– {child}")
     found.extend(accessibility_problems(page, "household page"))
 
-    # 4. The second offer, declined: a second contact of the same visit, about the parent.
-    page.goto(people["Leila"])
-    main.get_by_role("link", name=sv("Record the contact")).click()
+    # 3. The visit: marked in the calendar, then "Record the contact" from it, about the
+    # household (chosen on the form: the service documents fully), with the accepted offer.
+    page.goto(f"/staff/centres/{visit['centre']}/calendar/?date={visit['day']}")
+    row = page.locator(f"#appointment-{visit['appointment']}")
+    row.get_by_role("button", name=sv("Came"), exact=True).click()
+    row = page.locator(f"#appointment-{visit['appointment']}")
+    expect(row.locator("[data-status]")).to_contain_text(sv("attended"))
+    found.extend(accessibility_problems(page, "calendar"))
+    row.get_by_role("link", name=sv("Record the contact")).click()
     main.get_by_role("link", name=visit["full"]).click()
-    expect(main).to_contain_text(f"{sv('About')}: Leila {SURNAME}")
-    page.locator("#id_channel").select_option("booked")
-    page.locator("#id_occurred_on").fill(visit["day"])
-    page.get_by_label(sv("Being a parent")).check()
+    expect(main).to_contain_text(sv("From a booked visit marked as attended."))
+    expect(page.locator("p.level")).to_have_text(
+        sv("Full documentation: the contact can be linked to a person or household.")
+    )
+    page.get_by_label(sv("The visit was with the household")).select_option(label=HOUSEHOLD)
+    main.get_by_role("button", name=sv("Continue")).click()
+    expect(main).to_contain_text(f"{sv('About the household')}: {HOUSEHOLD}")
+    expect(main).to_contain_text(sv("From a booked visit marked as attended."))
+    assert page.locator("#id_channel").input_value() == "booked"
+    assert page.locator("#id_occurred_on").input_value() == visit["day"]
+    assert page.get_by_label(sv("Being a parent")).is_checked()  # the topic of the booking
     offer = page.locator("fieldset.offer")
-    offer.get_by_label(visit["declined"], exact=True).check()
-    offer.get_by_label(sv("declined"), exact=True).check()
-    _save_contact(page, found, "contact form about the parent")
-    page.goto(people["Leila"])
-    expect(main.locator("h2", has_text=sv("Earlier contacts")).locator("+ ul")).to_contain_text(
-        visit["full"]
-    )
+    offer.get_by_label(visit["accepted"], exact=True).check()
+    offer.get_by_label(sv("accepted"), exact=True).check()
+    _save_contact(page, found, "contact form from a booked visit about the household")
 
-    # The answers in words: the accepted offer from the centre's offers, the declined one on
-    # its contact's page.
-    page.goto(f"/staff/centres/{visit['centre']}/offers/")
-    main.locator("ul").get_by_role("link", name=visit["accepted"]).last.click()
-    expect(page.locator("[data-answer]")).to_contain_text(sv("accepted"))
-    main.get_by_role("link", name=sv("the contact")).click()
-    expect(main.locator("li", has_text=visit["accepted"])).to_contain_text(
-        f"{visit['accepted']}: {sv('accepted')}"
-    )
-    contacts = db_call(_contacts_of_appointment_day, visit["centre"], since)
-    assert [(c[1], c[2]) for c in contacts] == [("booked", "unga"), ("booked", "unga")]
-    assert contacts[0][3] == visit["appointment"] and contacts[0][4:] == (None, None)
-    assert contacts[1][3] is None and contacts[1][4] is not None
-    page.goto(f"/staff/contacts/{contacts[1][0]}/")
-    expect(main.locator("li", has_text=visit["declined"])).to_contain_text(
-        f"{visit['declined']}: {sv('declined')}"
-    )
+    # 4. The second offer, declined, in the same contact: from the household's page to the
+    # contact's page, "Offer another service".
+    page.goto(household_url)
+    main.locator("ul.contacts").get_by_role("link").first.click()
+    expect(main.locator("ul.offers")).to_contain_text(f"{visit['accepted']}: {sv('accepted')}")
+    another = main.locator("form.offer-another")
+    another.get_by_label(visit["declined"], exact=True).check()
+    another.get_by_label(sv("declined"), exact=True).check()
     found.extend(accessibility_problems(page, "contact page"))
+    another.get_by_role("button", name=sv("Save the offer")).click()
+    expect(page.locator(".message.success")).to_contain_text(sv("The offer is saved."))
+    offers = main.locator("ul.offers > li")
+    expect(offers).to_have_count(2)
+    expect(offers.filter(has_text=visit["declined"])).to_contain_text(sv("declined"))
 
-    # 5. A journal note on the parent, then corrected: the original stays, struck through.
-    page.goto(people["Leila"])
+    # Every offer is reached from the household's page, the declined one too.
+    page.goto(household_url)
+    listed = main.locator("ul.offers > li")
+    expect(listed).to_have_count(2)
+    expect(listed.filter(has_text=visit["accepted"])).to_contain_text(sv("accepted"))
+    listed.filter(has_text=visit["declined"]).get_by_role("link").click()
+    expect(page.locator("[data-answer]")).to_contain_text(sv("declined"))
+    found.extend(accessibility_problems(page, "offer page"))
+
+    # 5. A journal note on the household, from its page, then corrected: the original stays,
+    # struck through.
+    page.goto(household_url)
     main.get_by_role("link", name=sv("Journal"), exact=True).click()
     page.get_by_label(sv("New note")).fill(NOTE)
     page.get_by_role("button", name=sv("Save the note")).click()
@@ -274,12 +244,19 @@ def test_linkoping_generalist_booked_visit_offers_household_and_journal(new_cont
     found.extend(accessibility_problems(page, "journal"))
     assert NOTE not in page.url and CORRECTED not in page.url
 
-    # The rows: two offers with their answers, three members, the correction linked.
+    # The rows: one contact from the booked visit about the household, two offers in it with
+    # their answers (no-identity services: the offers themselves carry no household), three
+    # members, the note on the household and its correction linked.
     recorded = db_call(_recorded, SURNAME)
     assert recorded["members"] == [("Leila", "parent"), ("Omar", "child"), ("Sara", "child")]
-    assert recorded["offers"] == [("boende", "declined", "booked", True, None)]
+    contacts = db_call(_contacts_of_appointment_day, visit["centre"], since)
+    assert len(contacts) == 1
+    (contact_pk, channel, slug, appointment, person, household) = contacts[0]
+    assert (channel, slug, appointment) == ("booked", "unga", visit["appointment"])
+    assert (person, household) == (None, recorded["household"])
     assert db_call(_offers_of_appointment, visit["appointment"]) == [
-        ("samtal", "accepted", contacts[0][0])
+        ("samtal", "accepted", contact_pk, None),
+        ("boende", "declined", contact_pk, None),
     ]
     (first, second) = recorded["notes"]
     assert first[:4] == (NOTE, None, "", "anna")

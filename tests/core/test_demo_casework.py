@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
+from nara.core.actions import journal
 from nara.core.demo import build_demo
 from nara.core.models import (
     Alias,
@@ -65,13 +66,17 @@ def test_a_family_with_offers_consent_journal_and_an_escalation_clock(lively_dem
         household = Household.objects.get(center=centre)
         relations = sorted(household.members.values_list("relationship", flat=True))
         assert relations == ["child", "child", "parent"]
-        answers = set(
-            SupportOffer.objects.filter(household=household).values_list("answer", flat=True)
-        )
-        assert answers == {"accepted", "thinking", "declined"}
+        # Three offers in the visit with the family; each carries the household only as far
+        # as its service documents (a counts-only offer carries no one).
+        offers = SupportOffer.objects.filter(contact__household=household)
+        assert set(offers.values_list("answer", flat=True)) == {"accepted", "thinking", "declined"}
+        assert offers.filter(household=household, answer="accepted", started_on__isnull=False)
+        assert not offers.filter(service__documentation_level="counts_only").exclude(household=None)
         assert Consent.objects.get(center=centre).is_valid()
         note = JournalNote.objects.get(center=centre)
         assert "rutiner" in note.text and "rutiner" not in note.text_encrypted
+        # Signed by the journal's own signing: the page shows no tampering warning.
+        assert journal.signature_matches(note) and note.household_id == household.pk
         escalation = Escalation.objects.get(center=centre)
         clock = FollowUpTask.objects.get(escalation=escalation)
         assert clock.due >= escalation.made_on + dt.timedelta(days=14) and clock.done_at is None
@@ -88,10 +93,18 @@ def test_tasks_are_due_today_and_overdue(lively_demo):
 
 def test_every_casework_write_is_in_the_audit_trail_and_the_chain_holds(lively_demo):
     actions = set(AuditEvent.objects.values_list("action", flat=True))
-    expected = ["contact.create", "offer.create", "alias.create", "household.create"]
-    expected += ["journal.write", "escalation.create", "consent.record", "task.create"]
+    expected = ["contact.create", "offer.create", "offer.start", "household.create"]
+    expected += ["household.add_member", "journal.write", "escalation.create", "consent.record"]
+    expected += ["task.create", "person.create"]
     for action in expected:
         assert action in actions, action
+    # Written by the actions, as the centres' staff: no row without its staff member.
+    casework = AuditEvent.objects.filter(action__in=set(expected) - {"task.create"})
+    assert not casework.filter(actor_id=None).exists()
+    assert AuditEvent.objects.filter(action="contact.create").count() == Contact.objects.count()
+    assert AuditEvent.objects.filter(action="offer.create").count() == SupportOffer.objects.count()
+    # The alias was chosen at the first visit: recorded with that contact, as the form does.
+    assert AuditEvent.objects.filter(action="contact.create", changes__has_key="alias_created")
     assert not AuditEvent.objects.filter(changes__icontains="rutiner").exists()
     out = io.StringIO()
     call_command("verify_audit", stdout=out)

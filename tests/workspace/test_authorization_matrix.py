@@ -126,6 +126,7 @@ EXPECTED = {
     "workspace:dropin-headcount": {"manager", "worker"},
     "workspace:centre-offers": {"manager", "worker"},
     "workspace:contact": {"manager", "worker"},
+    "workspace:contact-offer": {"manager", "worker"},
     "workspace:offer": {"manager", "worker"},
     "workspace:person-identity": {"manager", "worker"},
     "workspace:person-contact-details": {"manager", "worker"},
@@ -304,6 +305,7 @@ OBJECT_FOR = {
     "escalate-contact": "contact",
     "escalation": "escalation",
     "contact": "contact",
+    "contact-offer": "contact",
     "offer": "offer",
     "planning-scenario-apply": "scenario",
 }

@@ -447,7 +447,7 @@ def test_from_a_callback_and_a_question_channel_prefilled(as_worker, centres):
     assert link in text(as_worker.get(f"/staff/questions/{asked.pk}/"))
     page = text(as_worker.get(link + f"&service={service(COUNTS_ONLY).pk}"))
     assert '<option value="digital" selected>' in page
-    response = post_contact(as_worker, centres[0], COUNTS_ONLY, channel="phone", callback=called.pk)
+    response = post_contact(as_worker, centres[0], NO_IDENTITY, channel="phone", callback=called.pk)
     assert response.status_code == 302 and Contact.objects.get().callback == called
 
 

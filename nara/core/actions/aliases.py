@@ -15,6 +15,8 @@ from nara.core.models import Alias, Consent, Contact
 
 LINK_PURPOSE = "linking earlier contacts"
 LINK_SCOPE = [Consent.Scope.IDENTITY, Consent.Scope.SITUATION]
+# The audit reason when a link is undone because its consent was withdrawn.
+CONSENT_WITHDRAWN = "consent withdrawn"
 
 
 class LinkRefused(ValueError):
@@ -75,29 +77,46 @@ def do_unlink_alias(*, actor, alias, reason):
         raise LinkRefused(_("Say why the link is undone (at least 10 characters)."))
     with transaction.atomic():
         alias = Alias.objects.select_for_update().get(pk=alias.pk)
-        person_id, person = alias.person_id, alias.person
-        if person_id is None:
+        if alias.person_id is None:
             raise LinkRefused(_("This alias is not linked to a person."))
-        contacts = list(
-            Contact.objects.filter(alias=alias, person_id=person_id).values_list("pk", flat=True)
-        )
-        Contact.objects.filter(pk__in=contacts).update(person=None)
-        consent_id = alias.link_consent_id
-        alias.person, alias.linked_at, alias.link_consent = None, None, None
-        alias.save(update_fields=["person", "linked_at", "link_consent"])
-        audit.record(
-            actor=actor,
-            action="alias.unlink",
-            obj=alias,
-            person_id=person_id,
-            flags=protected_flags(person),
-            reason=reason,
-            changes={
-                "person": [person_id, None],
-                "consent": [consent_id, None],
-                "contacts_unlinked": [sorted(contacts), None],
-            },
-        )
+        return _unlink(actor=actor, alias=alias, reason=reason)
+
+
+def unlink_for_withdrawn_consent(*, actor, consent):
+    """The consent to be identified was withdrawn: every alias linked on it is unlinked, its
+    contacts anonymous again, audited with the reason CONSENT_WITHDRAWN. Call it inside the
+    withdrawal's transaction. Returns the aliases unlinked."""
+    aliases = list(Alias.objects.select_for_update().filter(link_consent=consent))
+    return [
+        _unlink(actor=actor, alias=alias, reason=CONSENT_WITHDRAWN)
+        for alias in aliases
+        if alias.person_id is not None
+    ]
+
+
+def _unlink(*, actor, alias, reason):
+    """The unlink itself, on a locked, linked alias, inside the caller's transaction."""
+    person_id, person = alias.person_id, alias.person
+    contacts = list(
+        Contact.objects.filter(alias=alias, person_id=person_id).values_list("pk", flat=True)
+    )
+    Contact.objects.filter(pk__in=contacts).update(person=None)
+    consent_id = alias.link_consent_id
+    alias.person, alias.linked_at, alias.link_consent = None, None, None
+    alias.save(update_fields=["person", "linked_at", "link_consent"])
+    audit.record(
+        actor=actor,
+        action="alias.unlink",
+        obj=alias,
+        person_id=person_id,
+        flags=protected_flags(person),
+        reason=reason,
+        changes={
+            "person": [person_id, None],
+            "consent": [consent_id, None],
+            "contacts_unlinked": [sorted(contacts), None],
+        },
+    )
     return alias
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit
+from nara.core.actions.free_text import identity_number_problem
 from nara.core.models import Consent
 
 
@@ -26,6 +27,11 @@ def check_consent_input(*, scope, purpose, given_how, given_by, given_on, valid_
         return _("Choose one recipient: a partner or a named unit.")
     if not purpose.strip():
         return _("Write what the information may be used for.")
+    problem = identity_number_problem(purpose) or identity_number_problem(
+        recipient.get("recipient_unit", "")
+    )
+    if problem:
+        return problem
     if given_how not in Consent.GivenHow.values or given_by not in Consent.GivenBy.values:
         return _("Say how the consent was given and by whom.")
     if given_on > today:
@@ -105,7 +111,12 @@ def do_record_consent(
 
 
 def do_withdraw_consent(*, actor, consent):
-    """Takes effect at once: every later disclosure check fails."""
+    """Takes effect at once: every later disclosure check fails. A consent to be identified
+    that linked an alias to the person is gone too: the alias's contacts are unlinked again
+    (audited, reason "consent withdrawn"); `consent.unlinked_aliases` lists those aliases."""
+    from .aliases import unlink_for_withdrawn_consent  # aliases records consents through here
+
+    unlinked = []
     with transaction.atomic():
         consent = Consent.objects.select_for_update().get(pk=consent.pk)
         if consent.withdrawn_at is None:
@@ -118,6 +129,8 @@ def do_withdraw_consent(*, actor, consent):
                 person_id=consent.person_id,
                 changes={"withdrawn_at": [None, consent.withdrawn_at.isoformat()]},
             )
+        unlinked = unlink_for_withdrawn_consent(actor=actor, consent=consent)
+    consent.unlinked_aliases = unlinked
     return consent
 
 

@@ -10,10 +10,12 @@ import datetime as dt
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit, crypto
+from nara.core.actions.free_text import identity_number_problem
 from nara.core.models import (
     AgeBand,
     Alias,
@@ -134,7 +136,18 @@ def _check_belongs(center, obj, field):
         raise ContactRefused(_("That record belongs to another centre."), field)
 
 
-def _check_origin(center, appointment, callback, question):
+def _check_origin(center, service, appointment, callback, question):
+    given = [obj for obj in (appointment, callback, question) if obj is not None]
+    if given and service.documentation_level == Level.COUNTS_ONLY:
+        # A booking, call-back or question carries a name, phone or e-mail: linked to it, a
+        # counts-only contact would point at someone.
+        raise ContactRefused(
+            _(
+                "“%(service)s” is recorded as counts only: the contact cannot be linked to the "
+                "booking, call-back or question it came from. Nothing was saved."
+            )
+            % {"service": str(service.name)}
+        )
     for obj, field in (
         (appointment, "appointment"),
         (callback, "callback"),
@@ -240,7 +253,7 @@ def do_register_contact(
 ):
     """Record one contact (and optionally one support offer made in it), audited, all or
     nothing. Raises ContactRefused, with nothing changed, when a rule is broken."""
-    from .offers import do_offer_support
+    from .offers import contact_subject_for, do_offer_support
 
     topics = list(dict.fromkeys(topics))
     check_service_given(center, service)
@@ -271,9 +284,11 @@ def do_register_contact(
     _check_area(center, area, area_outside)
     for obj, field in ((person, "person"), (household, "household"), (alias, "alias_name")):
         _check_belongs(center, obj, field)
-    _check_origin(center, appointment, callback, question)
+    _check_origin(center, service, appointment, callback, question)
     if len(note) > NOTE_MAX:
         raise ContactRefused(_("The note is too long."), "note")
+    if identity_number_problem(note):
+        raise ContactRefused(identity_number_problem(note), "note")
     if offer_service is not None:
         check_service_given(center, offer_service, "offer_service")
         _check_choice(offer_answer, SupportOffer.Answer.choices, "offer_answer")
@@ -312,16 +327,13 @@ def do_register_contact(
             changes=_audited_fields(contact, alias_created),
         )
         if offer_service is not None:
-            allowed = ALLOWED[offer_service.documentation_level]
             do_offer_support(
                 actor=actor,
                 contact=contact,
                 service=offer_service,
                 answer=offer_answer,
                 # The offer carries the contact's subject only as far as its own service allows.
-                person=person if "person" in allowed else None,
-                household=household if "household" in allowed else None,
-                alias=alias if "alias" in allowed else None,
+                **contact_subject_for(offer_service, contact),
             )
     return contact
 
@@ -351,6 +363,22 @@ def _audited_fields(contact, alias_created):
         "question": contact.question_id,
     }
     return audit.field_changes({}, after, personal=("note",))
+
+
+def visits_without_contact(center, days=7, limit=20):
+    """Booked visits at the centre marked as attended in the last `days` days that no contact
+    was recorded from yet, newest first (a contact about a person or household can come from
+    one of them)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    recorded = Contact.objects.filter(appointment=OuterRef("pk"))
+    return (
+        Appointment.objects.filter(
+            center=center, status=Appointment.Status.ATTENDED, slot__starts_at__gte=since
+        )
+        .exclude(Exists(recorded))
+        .select_related("slot")
+        .order_by("-slot__starts_at", "-pk")[:limit]
+    )
 
 
 def contacts_on(center, day):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from nara.core import audit
 from nara.core.actions.followups import do_create_task
+from nara.core.actions.free_text import identity_number_problem
 from nara.core.models import Escalation
 from nara.lib.personnummer import contains_identity_number
 
@@ -134,6 +135,9 @@ def _problem(*, kind, to_unit, reason, made_on, case_reference, person, identity
         )
     if len(identity_unknown_reason) > 200:
         return _("The reason why the identity is unknown can be at most 200 characters.")
+    problem = identity_number_problem(to_unit) or identity_number_problem(identity_unknown_reason)
+    if problem:
+        return problem
     return reference_problem(case_reference)
 
 

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit
+from nara.core.actions.free_text import identity_number_problem
 from nara.core.actions.people import protected_flags
 from nara.core.models import Household, HouseholdMember, Service
 
@@ -26,6 +27,8 @@ def do_create_household(*, actor, center, name):
     name = (name or "").strip()
     if not name:
         raise HouseholdRefused(_("Give the household a name."))
+    if identity_number_problem(name):
+        raise HouseholdRefused(identity_number_problem(name))
     if not centre_documents_fully(center):
         raise HouseholdRefused(
             _(

@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from nara.core import audit
 from nara.core.models import SupportOffer
 
-from .contacts import ContactRefused, check_date, check_service_given, check_subject, subject_kinds
+from .contacts import (
+    ALLOWED,
+    ContactRefused,
+    check_date,
+    check_service_given,
+    check_subject,
+    subject_kinds,
+)
 
 Answer = SupportOffer.Answer
 Outcome = SupportOffer.Outcome
@@ -54,6 +61,51 @@ def do_offer_support(
             },
         )
     return offer
+
+
+def contact_subject_for(service, contact):
+    """The contact's person, household or alias, as far as the offered service documents them
+    (an offer on a no-identity service made in a contact about a person carries no person)."""
+    allowed = ALLOWED[service.documentation_level]
+    return {
+        "person": contact.person if "person" in allowed else None,
+        "household": contact.household if "household" in allowed else None,
+        "alias": contact.alias if "alias" in allowed else None,
+    }
+
+
+def do_offer_another(*, actor, contact, service, answer=Answer.NO_ANSWER):
+    """One more offer in a saved contact (one service once per contact)."""
+    if SupportOffer.objects.filter(contact=contact, service=service).exists():
+        raise ContactRefused(
+            _("“%(service)s” was already offered in this contact. Nothing was saved.")
+            % {"service": str(service.name)},
+            "service",
+        )
+    return do_offer_support(
+        actor=actor,
+        contact=contact,
+        service=service,
+        answer=answer,
+        **contact_subject_for(service, contact),
+    )
+
+
+def offers_about(*, person=None, household=None, alias=None):
+    """Every offer about a person, household or alias: made to them, or made in a contact
+    about them (whatever the answer), newest first."""
+    if person is not None:
+        found = Q(person=person) | Q(contact__person=person)
+    elif household is not None:
+        found = Q(household=household) | Q(contact__household=household)
+    else:
+        found = Q(alias=alias) | Q(contact__alias=alias)
+    return (
+        SupportOffer.objects.filter(found)
+        .select_related("service")
+        .distinct()
+        .order_by("-offered_on", "-pk")
+    )
 
 
 def _locked(offer):
