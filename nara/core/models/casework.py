@@ -397,6 +397,7 @@ class RecordType(models.TextChoices):
     PERSON = "person", _("people")
     HOUSEHOLD = "household", _("households")
     ALIAS = "alias", _("aliases")
+    MEETING = "meeting", _("collaboration meetings")
 
 
 class RetentionPolicy(models.Model):
