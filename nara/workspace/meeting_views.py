@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from nara.core import access
@@ -99,12 +99,12 @@ def meeting_new(request, pk):
             _refused(form, refused, data["action_rows"])
         else:
             n = meeting.actions.count()
-            messages.success(
-                request,
-                _("Meeting saved with %(n)d agreed actions.") % {"n": n}
-                if n != 1
-                else _("Meeting saved with one agreed action."),
+            text = ngettext(
+                "Meeting saved with %(n)d agreed action.",
+                "Meeting saved with %(n)d agreed actions.",
+                n,
             )
+            messages.success(request, text % {"n": n})
             return redirect("workspace:meeting", meeting.pk)
     status = 400 if form.is_bound else 200
     context = {"centre": centre, "form": form}
