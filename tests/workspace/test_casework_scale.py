@@ -18,6 +18,8 @@ from nara.core.models import (
     Household,
     HouseholdMember,
     JournalNote,
+    MeetingAction,
+    PartnerMeeting,
     Person,
     PurgeProtocol,
     RecordType,
@@ -117,6 +119,19 @@ def make(record_type, centre, service):
     if record_type == RecordType.HOUSEHOLD:
         household = Household.objects.create(center=centre, name="Familjen Test")
         return Household, household.pk, "households", DAYS[record_type]
+    if record_type == RecordType.MEETING:
+        meeting = PartnerMeeting.objects.create(
+            center=centre, held_on=timezone.localdate(), place="Skolan"
+        )
+        MeetingAction.objects.create(
+            meeting=meeting,
+            center=centre,
+            what="Kvällsvandring",
+            owner_user=user("anna"),
+            due=timezone.localdate(),
+            status="done",
+        )
+        return PartnerMeeting, meeting.pk, "meetings", DAYS[record_type]
     alias = Alias.objects.create(center=centre, name="Stjärnan")
     return Alias, alias.pk, "aliases", DAYS[record_type]
 
