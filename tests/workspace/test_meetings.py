@@ -298,6 +298,19 @@ def test_an_overdue_action_shows_in_its_owners_today_view_only(
         assert title not in others
 
 
+def test_the_meetings_section_refreshes_alone_with_htmx(as_worker, centres):
+    anna = user("anna")
+    record(centres[0], by=anna, held_on=days(-9), actions=[("Ring skolan", anna, days(-1))])
+    response = as_worker.get(
+        f"/staff/today/centres/{centres[0].pk}/?section=meetings",
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and html.startswith("<section")
+    assert "Ring skolan" in html and "overdue by 1 day" in html and "<h1" not in html
+
+
 def test_an_overdue_action_is_marked_done_from_the_today_view(as_worker, centres):
     anna = user("anna")
     meeting = record(centres[0], by=anna, held_on=days(-9), actions=[("Ring BVC", anna, days(-1))])
