@@ -537,6 +537,9 @@ EXPECTED_FORMS = {
     "workspace:planning-export-csv",
     "workspace:planning-export-xlsx",
     "workspace:calendar",
+    "workspace:meeting-new",
+    "workspace:meeting-action-new",
+    "workspace:meeting-action-status",
 }
 
 

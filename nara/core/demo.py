@@ -136,7 +136,8 @@ def build_demo(*, seed, activity=True):
     contacts = build_casework(centres, rng)
     return summary + (
         f", {visits} visits around today, call-backs and questions, "
-        f"{contacts} contacts with offers, a family, a journal note and an escalation."
+        f"{contacts} contacts with offers, a family, a journal note, an escalation "
+        "and partner meetings."
     )
 
 

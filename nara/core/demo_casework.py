@@ -14,12 +14,19 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from nara.core.actions.centers import do_create
 from nara.core.actions.consent import do_record_consent
 from nara.core.actions.contacts import do_register_contact
 from nara.core.actions.escalations import do_create_escalation
 from nara.core.actions.followups import do_create_task
 from nara.core.actions.households import do_add_member, do_create_household
 from nara.core.actions.journal import do_write_note
+from nara.core.actions.meetings import (
+    OUTSIDE,
+    AgreedAction,
+    do_record_meeting,
+    do_set_action_status,
+)
 from nara.core.actions.offers import do_offer_another, do_start_offer
 from nara.core.actions.people import do_create_person
 from nara.core.models import (
@@ -31,11 +38,15 @@ from nara.core.models import (
     Household,
     JournalNote,
     Membership,
+    Partner,
+    PartnerMeeting,
     Role,
     Service,
     SupportOffer,
 )
 
+# Partners the demo needs are set up by the demo itself, not by a member of staff.
+ACTOR = "demo_data"
 CHANNELS = ["drop_in", "drop_in", "phone", "booked", "digital", "drop_in", "outreach", "phone"]
 TOPICS = [
     ["parenting"],
@@ -109,6 +120,7 @@ def _centre(centre, index, rng):
     if full is not None:
         contacts += _family(centre, index, full, worker, today, areas[-1])
     _tasks(centre, worker, today)
+    _meetings(centre, worker, manager, today)
     return contacts
 
 
@@ -256,9 +268,84 @@ def _tasks(centre, worker, today):
     )
 
 
+DEMO_PARTNERS = [
+    ("Polisen, lokalpolisområde Exempelstad", Partner.Kind.POLICE),
+    ("Fritidsgården Kvarnen", Partner.Kind.NGO),
+    ("Barnavårdscentralen Centrum", Partner.Kind.CHILD_HEALTH),
+]
+
+
+def _partners(centre):
+    """The school (the demo's partner account's), police, a leisure centre and a child health
+    centre of the municipality: found, or created once."""
+    found = {}
+    for name, kind in DEMO_PARTNERS:
+        partner = Partner.objects.filter(municipality=centre.municipality, kind=kind).first()
+        if partner is None:
+            partner = do_create(
+                actor=ACTOR,
+                model=Partner,
+                fields={"municipality": centre.municipality, "name": name, "kind": kind},
+            )
+        found[kind] = partner
+    school = Partner.objects.filter(municipality=centre.municipality, kind="school").first()
+    return found | {Partner.Kind.SCHOOL: school}
+
+
+def _meetings(centre, worker, manager, today):
+    """An SSPF meeting with school and police two weeks ago (one of its actions overdue, one
+    done) and a meeting with the child health centre last week."""
+    partners = _partners(centre)
+    school, police = partners[Partner.Kind.SCHOOL], partners[Partner.Kind.POLICE]
+    leisure = partners[Partner.Kind.NGO]
+    areas = list(centre.catchment.values_list("area_id", flat=True))
+    counts = {("13-15", OUTSIDE): 1}
+    if areas:
+        counts |= {("13-15", areas[0]): 3, ("16-17", areas[0]): 2, ("10-12", areas[-1]): 1}
+    sspf = do_record_meeting(
+        actor=worker,
+        center=centre,
+        held_on=today - dt.timedelta(days=14),
+        place="Skolans konferensrum",
+        partners=[p for p in (school, police, leisure) if p],
+        other_participants="fältassistenter",
+        topics=["youth-crime", "school-absence"],
+        summary=(
+            "Fler yngre i centrum på kvällarna; oro för rekrytering. Gemensamma kvällsvandringar "
+            "och mer närvaro vid skolan efter lektionerna."
+        ),
+        is_sspf=True,
+        sspf_counts=counts,
+        actions=[
+            AgreedAction("Kvällsvandring med fältassistenterna", worker, today - dt.timedelta(3)),
+            AgreedAction("Extra närvaro vid skolan fredagar", police, today + dt.timedelta(10)),
+            AgreedAction("Bjud in föräldrar till informationskväll", manager, today),
+        ],
+    )
+    done = sspf.actions.get(what__startswith="Bjud in")
+    do_set_action_status(actor=manager, action=done, status="done")
+    do_record_meeting(
+        actor=manager,
+        center=centre,
+        held_on=today - dt.timedelta(days=6),
+        place=centre.name,
+        partners=[partners[Partner.Kind.CHILD_HEALTH]],
+        topics=["parenting"],
+        summary="Samverkan kring föräldrastöd: BVC hänvisar till centrets öppna verksamhet.",
+        actions=[
+            AgreedAction(
+                "Broschyr om föräldragruppen till BVC",
+                partners[Partner.Kind.CHILD_HEALTH],
+                today + dt.timedelta(days=14),
+            )
+        ],
+    )
+
+
 def delete_casework(municipality):
     """Casework of the example municipality, children first (the audit trail stays)."""
     centres = {"center__municipality__in": municipality}
+    PartnerMeeting.objects.filter(**centres).delete()
     SupportOffer.objects.filter(**centres).delete()
     Escalation.objects.filter(**centres).delete()
     notes = JournalNote.objects.filter(**centres)

@@ -27,6 +27,7 @@ PROTOCOL_LABELS = {
     "consents": RecordType.CONSENT.label,
     "households": RecordType.HOUSEHOLD.label,
     "people": RecordType.PERSON.label,
+    "meetings": RecordType.MEETING.label,
 }
 
 

@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -35,6 +35,8 @@ from nara.core.models import (
     Contact,
     DropInHeadcount,
     FollowUpTask,
+    MeetingAction,
+    Membership,
     Person,
     SupportOffer,
 )
@@ -46,7 +48,7 @@ from .forms import forget
 
 SHOWN = 25  # rows per section and centre; the rest is a count with a link
 FURTHEST_DUE_DAYS = 2 * 366
-SECTIONS = ("bookings", "dropin", "waiting", "tasks", "offers", "clocks")
+SECTIONS = ("bookings", "dropin", "waiting", "tasks", "offers", "clocks", "meetings")
 
 
 @dataclass
@@ -66,6 +68,8 @@ class CentreDay:
     offers_total: int = 0
     clocks: list = field(default_factory=list)
     clocks_total: int = 0
+    meeting_actions: list = field(default_factory=list)
+    meeting_actions_total: int = 0
 
     @property
     def visitors_today(self):
@@ -190,6 +194,43 @@ def _clocks(days, ids, user, today):
             task.overdue_days = max(0, -task.days_left)
 
 
+def overdue_meeting_actions_for(user, ids, today):
+    """Open agreed actions past their due date that are the user's to follow up: those they
+    own; those a partner organisation owns, from meetings they recorded; and, so that nothing
+    is lost, those whose owner (or, for a partner's, whose recorder) no longer works there."""
+    here = Membership.objects.filter(
+        center=OuterRef("center"), role__in=CENTRE_ROLES, user__is_active=True
+    )
+    return (
+        MeetingAction.objects.filter(
+            center_id__in=ids, status=MeetingAction.Status.OPEN, due__lt=today
+        )
+        .annotate(
+            owner_here=Exists(here.filter(user=OuterRef("owner_user"))),
+            recorder_here=Exists(here.filter(user=OuterRef("meeting__recorded_by"))),
+        )
+        .filter(
+            Q(owner_user=user)
+            | Q(owner_user__isnull=False, owner_here=False)
+            | Q(owner_user__isnull=True, meeting__recorded_by=user)
+            | Q(owner_user__isnull=True, recorder_here=False)
+        )
+    )
+
+
+def _meetings(days, ids, user, today):
+    overdue = overdue_meeting_actions_for(user, ids, today)
+    rows = _capped(
+        overdue.select_related("meeting", "owner_partner"), F("due").asc(), F("pk").asc()
+    )
+    _fill(days, "meeting_actions", rows)
+    for centre_id, n in _totals(overdue).items():
+        days[centre_id].meeting_actions_total = n
+    for day in days.values():
+        for action in day.meeting_actions:
+            action.overdue_days = (today - action.due).days
+
+
 READERS = {
     "bookings": _bookings,
     "dropin": _dropin,
@@ -197,6 +238,7 @@ READERS = {
     "tasks": _tasks,
     "offers": _offers,
     "clocks": _clocks,
+    "meetings": _meetings,
 }
 
 

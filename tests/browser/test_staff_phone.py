@@ -5,6 +5,8 @@ pages of the authorization matrix) in a 360-px wide browser; no page may be wide
 screen. One browser, one context per person.
 """
 
+import datetime as dt
+
 import pytest
 
 from tests.workspace.test_authorization_matrix import EXPECTED, all_urls
@@ -29,6 +31,8 @@ OBJECT_FOR = {
     "callback": "callback",
     "planning-scenario": "scenario",
     "planning-scenario-print": "scenario",
+    "meeting": "meeting",
+    "meeting-action-new": "meeting",
 }
 NOT_PAGES = ("delete", "export", "status", "nudge", "done", "review")
 
@@ -37,7 +41,7 @@ def _objects():
     """Primary keys of objects of the manager's centre (and a planning scenario)."""
     from django.contrib.auth import get_user_model
 
-    from nara.core.models import Area, Membership, MythFact, Service
+    from nara.core.models import Area, Membership, MythFact, PartnerMeeting, Service
     from nara.planning.demo import create_example_scenario
     from nara.planning.models import Scenario
 
@@ -58,7 +62,28 @@ def _objects():
         "question": first(centre.questions.all()) if hasattr(centre, "questions") else None,
         "callback": None,
         "scenario": scenario.pk,
+        "meeting": first(PartnerMeeting.objects.filter(center=centre)) or _meeting(centre),
     }
+
+
+def _meeting(centre):
+    """An SSPF meeting with an action and counts (the browser demo has no casework)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from nara.core.actions.meetings import OUTSIDE, AgreedAction, do_record_meeting
+
+    maria = get_user_model().objects.get(username="maria")
+    today = timezone.localdate()
+    return do_record_meeting(
+        actor=maria,
+        center=centre,
+        held_on=today,
+        place="Skolan",
+        is_sspf=True,
+        sspf_counts={("13-15", OUTSIDE): 2},
+        actions=[AgreedAction("Kvällsvandring", maria, today + dt.timedelta(days=7))],
+    ).pk
 
 
 def staff_get_pages(persona, objects):

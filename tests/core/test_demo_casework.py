@@ -20,7 +20,9 @@ from nara.core.models import (
     FollowUpTask,
     Household,
     JournalNote,
+    MeetingAction,
     Municipality,
+    PartnerMeeting,
     SupportOffer,
 )
 
@@ -91,12 +93,27 @@ def test_tasks_are_due_today_and_overdue(lively_demo):
         assert open_tasks.filter(due__gte=today).exists()
 
 
+def test_every_social_centre_has_partner_meetings_with_an_overdue_action(lively_demo):
+    today = timezone.localdate()
+    for centre in social_centres():
+        meetings = PartnerMeeting.objects.filter(center=centre)
+        sspf = meetings.get(is_sspf=True)
+        assert {p.kind for p in sspf.partners.all()} >= {"school", "police"}
+        assert sspf.sspf_counts.exists()
+        actions = MeetingAction.objects.filter(center=centre)
+        assert actions.filter(status="open", due__lt=today, owner_user__isnull=False).exists()
+        assert actions.filter(status="done", status_changed_by__isnull=False).exists()
+        assert actions.filter(owner_partner__isnull=False).exists()
+        assert meetings.count() == 2
+
+
 def test_every_casework_write_is_in_the_audit_trail_and_the_chain_holds(lively_demo):
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     expected = ["contact.create", "offer.create", "offer.start", "household.create"]
     expected += ["household.add_member", "journal.write", "escalation.create", "consent.record"]
     expected += ["task.create", "person.create"]
-    for action in expected:
+    expected_meetings = ["meeting.create", "meeting_action.create", "meeting_action.status"]
+    for action in expected + expected_meetings:
         assert action in actions, action
     # Written by the actions, as the centres' staff: no row without its staff member.
     casework = AuditEvent.objects.filter(action__in=set(expected) - {"task.create"})

@@ -15,6 +15,7 @@ from nara.core.actions.contacts import do_register_contact
 from nara.core.actions.escalations import do_create_escalation
 from nara.core.actions.households import do_add_member, do_create_household
 from nara.core.actions.journal import do_write_note
+from nara.core.actions.meetings import AgreedAction, do_record_meeting
 from nara.core.actions.people import do_create_person
 from nara.core.models import (
     Alias,
@@ -141,6 +142,13 @@ EXPECTED = {
     "workspace:aliases": CASEWORKERS,
     "workspace:alias": {"manager", "worker"},
     "workspace:alias-unlink": {"manager", "worker"},
+    # Collaboration meetings: own centre only (no emergency access, never admin or analyst).
+    "workspace:meetings": CASEWORKERS,
+    "workspace:centre-meetings": {"manager", "worker"},
+    "workspace:meeting-new": {"manager", "worker"},
+    "workspace:meeting": {"manager", "worker"},
+    "workspace:meeting-action-new": {"manager", "worker"},
+    "workspace:meeting-action-status": {"manager", "worker"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -200,7 +208,17 @@ def objects(demo, centres):
         alias_name="Matrix",
         offer_service=home.services.get(slug="samtal"),
     )
+    meeting = do_record_meeting(
+        actor=user("anna"),
+        center=home,
+        held_on=timezone.localdate(),
+        place="Matrix",
+        is_sspf=True,
+        actions=[AgreedAction("Matrix", user("anna"), timezone.localdate())],
+    )
     return casework_objects(home, person) | {
+        "meeting": meeting.pk,
+        "meeting_action": meeting.actions.get().pk,
         "contact": contact.pk,
         "offer": contact.offers.get().pk,
         "scenario": create_example_scenario(actor="test", municipality=demo).pk,
@@ -308,6 +326,9 @@ OBJECT_FOR = {
     "contact-offer": "contact",
     "offer": "offer",
     "planning-scenario-apply": "scenario",
+    "meeting": "meeting",
+    "meeting-action-new": "meeting",
+    "meeting-action-status": "meeting_action",
 }
 
 

@@ -19,7 +19,9 @@ from nara.core.models import (
     Household,
     HouseholdMember,
     JournalNote,
+    MeetingAction,
     Partner,
+    PartnerMeeting,
     PartnerService,
     Person,
     PurgeProtocol,
@@ -124,6 +126,19 @@ def make(record_type, centre, service):
     if record_type == RecordType.REFERRAL:
         closed = closed_referral(centre, Alias.objects.create(center=centre, name="Stjärnan"))
         return Referral, closed.pk, "referrals", DAYS[record_type]
+    if record_type == RecordType.MEETING:
+        meeting = PartnerMeeting.objects.create(
+            center=centre, held_on=timezone.localdate(), place="Skolan"
+        )
+        MeetingAction.objects.create(
+            meeting=meeting,
+            center=centre,
+            what="Kvällsvandring",
+            owner_user=user("anna"),
+            due=timezone.localdate(),
+            status="done",
+        )
+        return PartnerMeeting, meeting.pk, "meetings", DAYS[record_type]
     alias = Alias.objects.create(center=centre, name="Stjärnan")
     return Alias, alias.pk, "aliases", DAYS[record_type]
 

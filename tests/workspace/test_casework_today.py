@@ -19,6 +19,8 @@ from nara.core.models import (
     DropInHeadcount,
     Escalation,
     FollowUpTask,
+    MeetingAction,
+    PartnerMeeting,
     Schedule,
     Slot,
     SupportOffer,
@@ -217,6 +219,21 @@ def fill(centre, n, start=0):
         task(centre, f"Task{i}", due_in_days=-(i % 30))
         clock(centre, f"Unit{i}", days_left=i % 14)
         contact(centre)
+        meeting_action(centre, f"Agreed{i}", due_in_days=-1 - i % 30)
+
+
+def meeting_action(centre, what, due_in_days):
+    """An overdue agreed action of a collaboration meeting, Anna's to follow up."""
+    meeting = PartnerMeeting.objects.create(
+        center=centre, held_on=today() - dt.timedelta(days=40), place="Skolan"
+    )
+    return MeetingAction.objects.create(
+        meeting=meeting,
+        center=centre,
+        what=what,
+        owner_user=user("anna"),
+        due=today() + dt.timedelta(days=due_in_days),
+    )
 
 
 def count_queries(client):
@@ -232,10 +249,14 @@ def test_query_count_is_the_same_at_5_and_200_items_per_section(as_worker, centr
     fill(centres[0], 195, start=5)
     large = count_queries(as_worker)
     assert small == large, (small, large)
-    assert large <= 30  # sign-in checks, the audit entry, then about two per section
+    # Sign-in checks, the audit entry, then about two per section (the overdue meeting
+    # actions added two: their rows and their count, for all centres together).
+    assert large <= 32
     html = page(as_worker)
     assert section(html, "tasks", centres[0]).count("data-task=") == 25
     assert "All 200 tasks due" in html
+    assert section(html, "meetings", centres[0]).count("data-meeting-action=") == 25
+    assert "All 200 overdue meeting actions" in html
 
 
 # Tasks by hand

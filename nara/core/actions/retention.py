@@ -3,7 +3,8 @@ records go when their retention period (RetentionPolicy, set by the administrato
 
 Casework records are purged child first, so nothing a kept record needs disappears under it:
 contacts and offers, journal notes (a correction and the note it corrects only together),
-escalations, aliases, consents, then households and people that have nothing left. A person or
+escalations, aliases, consents, then households and people that have nothing left; and
+collaboration meetings (no personal data) with their actions and counts. A person or
 household under legal hold keeps everything about it. The protocol records counts, never
 content.
 """
@@ -27,6 +28,8 @@ from nara.core.models import (
     Escalation,
     Household,
     JournalNote,
+    MeetingAction,
+    PartnerMeeting,
     Person,
     PurgeProtocol,
     RecordType,
@@ -52,6 +55,7 @@ DEFAULT_RETENTION_DAYS = {
     RecordType.HOUSEHOLD: 5 * 365,
     RecordType.CONSENT: 365,
     RecordType.REFERRAL: 3 * 365,
+    RecordType.MEETING: 5 * 365,
 }
 
 
@@ -183,7 +187,18 @@ def _purge_casework(now):
     counts["consents"] = _purge_consents(before(RecordType.CONSENT))
     counts["households"] = _purge_households(before_time(RecordType.HOUSEHOLD))
     counts["people"] = _purge_people(before_time(RecordType.PERSON))
+    counts["meetings"] = _purge_meetings(before(RecordType.MEETING))
     return counts
+
+
+def _purge_meetings(cutoff):
+    """Meetings held before `cutoff`, with their actions and counts; a meeting with an action
+    still open and due since the cutoff is live work and stays."""
+    live = MeetingAction.objects.filter(
+        meeting=OuterRef("pk"), status=MeetingAction.Status.OPEN, due__gte=cutoff
+    )
+    meetings = PartnerMeeting.objects.filter(held_on__lt=cutoff).exclude(Exists(live))
+    return _count(PartnerMeeting, meetings)
 
 
 def _purge_notes(cutoff):

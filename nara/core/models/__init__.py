@@ -32,6 +32,7 @@ from .centers import CatchmentMembership, Center, Schedule, ScheduleException, S
 from .content import ContentVersion, MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
 from .limits import RateCounter
+from .meetings import MeetingAction, PartnerMeeting, SSPFCount, YouthBand
 from .people import (
     REPLACEABLE_KINDS,
     TEMPORARY_KINDS,
@@ -86,6 +87,10 @@ __all__ = [
     "Mode",
     "DailyRun",
     "PurgeProtocol",
+    "MeetingAction",
+    "PartnerMeeting",
+    "SSPFCount",
+    "YouthBand",
     "RateCounter",
     "Reminder",
     "Slot",

@@ -398,6 +398,7 @@ class RecordType(models.TextChoices):
     HOUSEHOLD = "household", _("households")
     ALIAS = "alias", _("aliases")
     REFERRAL = "referral", _("referrals")
+    MEETING = "meeting", _("collaboration meetings")
 
 
 class RetentionPolicy(models.Model):
