@@ -12,6 +12,7 @@ from nara.core import access
 MENU = [
     ("workspace:centres", _("Centres")),
     ("workspace:people", _("People")),
+    ("workspace:referrals", _("Referrals")),
     ("workspace:services", _("Services")),
     ("workspace:log-review", _("Log review")),
     ("workspace:planning", _("Planning")),
