@@ -537,6 +537,10 @@ EXPECTED_FORMS = {
     "workspace:planning-export-csv",
     "workspace:planning-export-xlsx",
     "workspace:calendar",
+    "workspace:person-refer",
+    "workspace:referral-status",
+    "workspace:referral-meeting",
+    "workspace:referral-settings",
 }
 
 

@@ -16,6 +16,7 @@ from nara.core.actions.escalations import do_create_escalation
 from nara.core.actions.households import do_add_member, do_create_household
 from nara.core.actions.journal import do_write_note
 from nara.core.actions.people import do_create_person
+from nara.core.actions.referrals import do_send_referral
 from nara.core.models import (
     Alias,
     Area,
@@ -24,7 +25,10 @@ from nara.core.models import (
     EmergencyAccess,
     FollowUpTask,
     Household,
+    LegalBasis,
     MythFact,
+    Partner,
+    PartnerService,
     Schedule,
     ScheduleException,
     Service,
@@ -140,6 +144,17 @@ EXPECTED = {
     "workspace:aliases": CASEWORKERS,
     "workspace:alias": {"manager", "worker"},
     "workspace:alias-unlink": {"manager", "worker"},
+    # Referrals from the centre's side: own centre only; the settings are the administrator's.
+    "workspace:person-refer": {"manager", "worker"},
+    "workspace:household-refer": {"manager", "worker"},
+    "workspace:alias-refer": {"manager", "worker"},
+    "workspace:contact-refer": {"manager", "worker"},
+    "workspace:referrals": CASEWORKERS,
+    "workspace:referral": {"manager", "worker"},
+    "workspace:referral-status": {"manager", "worker"},
+    "workspace:referral-meeting": {"manager", "worker"},
+    "workspace:referral-settings": ADMIN,
+    "workspace:legal-basis-active": ADMIN,
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -199,7 +214,7 @@ def objects(demo, centres):
         alias_name="Matrix",
         offer_service=home.services.get(slug="samtal"),
     )
-    return casework_objects(home, person) | {
+    return casework_objects(home, person) | referral_objects(home, alias) | {
         "contact": contact.pk,
         "offer": contact.offers.get().pk,
         "scenario": create_example_scenario(actor="test", municipality=demo).pk,
@@ -259,6 +274,29 @@ def casework_objects(home, person):
     }
 
 
+def referral_objects(home, alias):
+    """An open referral of the first centre to a service that answers by phone (so that the
+    centre's form for the partner's answers shows too), and a statutory basis."""
+    partner = Partner.objects.create(
+        municipality=home.municipality, name="Matrix partner", kind="region"
+    )
+    service = PartnerService.objects.create(
+        partner=partner, name="Matrix service", accepts_referrals=False
+    )
+    referral = do_send_referral(
+        actor=user("anna"),
+        center=home,
+        service=service,
+        topic="parenting",
+        shared=["situation"],
+        alias=alias,
+    )
+    basis = LegalBasis.objects.create(
+        municipality=home.municipality, name="Matrix", provision="OSL 26:9"
+    )
+    return {"referral": referral.pk, "legal_basis": basis.pk}
+
+
 OBJECT_FOR = {
     "schedule": "schedule",
     "schedule-delete": "schedule",
@@ -306,6 +344,14 @@ OBJECT_FOR = {
     "contact": "contact",
     "offer": "offer",
     "planning-scenario-apply": "scenario",
+    "person-refer": "person",
+    "household-refer": "household",
+    "alias-refer": "alias",
+    "contact-refer": "contact",
+    "referral": "referral",
+    "referral-status": "referral",
+    "referral-meeting": "referral",
+    "legal-basis-active": "legal_basis",
 }
 
 
