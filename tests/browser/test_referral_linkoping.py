@@ -189,6 +189,11 @@ def test_linkoping_generalist_refers_a_family_to_bup_and_sees_the_loop_closed(
         sv("closed").capitalize()
     )
     found.extend(accessibility_problems(page, "referrals list"))
+    # On a phone: the list and the referral page fit 360 px, no sideways scrolling.
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in ("/staff/referrals/?state=closed", f"/staff/referrals/{referral['pk']}/"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     closed = db_call(_referral_of, setting["household"])
     assert closed["status"] == "closed"
     assert closed["events"] == [
