@@ -540,6 +540,10 @@ EXPECTED_FORMS = {
     "workspace:meeting-new",
     "workspace:meeting-action-new",
     "workspace:meeting-action-status",
+    "workspace:person-refer",
+    "workspace:referral-status",
+    "workspace:referral-meeting",
+    "workspace:referral-settings",
 }
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import audit
 from .actions.people import address_lookups
-from .models import CENTRE_ROLES, Center, EmergencyAccess, Membership, Person, Role
+from .models import CENTRE_ROLES, Center, EmergencyAccess, Membership, Person, Referral, Role
 
 
 def memberships(user):
@@ -237,3 +237,17 @@ def casework_flags(user, obj):
     if person is not None and person.protected_identity:
         flags.add("protected_identity")
     return flags
+
+
+# Referrals: the centre's side. Only the referral's own centre (emergency access does not reach
+# them; the person's page does); administrators, analysts and partner users never by these.
+
+
+def get_own_referral(user, pk):
+    """A referral of one of the user's own centres; the same PermissionDenied for any other."""
+    return get_own_casework_object(user, Referral, pk)
+
+
+def own_referrals(user):
+    """Referrals of the user's own centres."""
+    return Referral.objects.filter(center_id__in=centre_ids(user))

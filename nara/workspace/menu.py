@@ -13,6 +13,7 @@ MENU = [
     ("workspace:centres", _("Centres")),
     ("workspace:people", _("People")),
     ("workspace:meetings", _("Meetings")),
+    ("workspace:referrals", _("Referrals")),
     ("workspace:services", _("Services")),
     ("workspace:log-review", _("Log review")),
     ("workspace:planning", _("Planning")),

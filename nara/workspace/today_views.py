@@ -12,7 +12,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,6 +39,7 @@ from nara.core import access, audit, queries
 from nara.core.actions.followups import do_complete_task, do_create_task, next_working_day
 from nara.core.models import (
     CENTRE_ROLES,
+    OPEN_STATUSES,
     AnonymousQuestion,
     Appointment,
     CallbackRequest,
@@ -38,6 +50,8 @@ from nara.core.models import (
     MeetingAction,
     Membership,
     Person,
+    Referral,
+    ReferralStatus,
     SupportOffer,
 )
 from nara.lib.personnummer import contains_identity_number
@@ -48,7 +62,7 @@ from .forms import forget
 
 SHOWN = 25  # rows per section and centre; the rest is a count with a link
 FURTHEST_DUE_DAYS = 2 * 366
-SECTIONS = ("bookings", "dropin", "waiting", "tasks", "offers", "clocks", "meetings")
+SECTIONS = ("bookings", "dropin", "waiting", "referrals", "tasks", "offers", "clocks", "meetings")
 
 
 @dataclass
@@ -70,6 +84,8 @@ class CentreDay:
     clocks_total: int = 0
     meeting_actions: list = field(default_factory=list)
     meeting_actions_total: int = 0
+    referrals: list = field(default_factory=list)
+    referrals_total: int = 0
 
     @property
     def visitors_today(self):
@@ -144,6 +160,36 @@ def _waiting(days, ids, user, today):
     for attribute, queryset in (("callbacks_total", callbacks), ("questions_total", questions)):
         for centre_id, n in _totals(queryset).items():
             setattr(days[centre_id], attribute, n)
+
+
+# An incoming referral waits for the centre until contact is made.
+INCOMING_WAITING = (ReferralStatus.SENT, ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED)
+
+
+def _referrals(days, ids, user, today):
+    """Outgoing referrals whose reminder is due (no answer yet), and incoming ones the centre
+    has not made contact on yet, the longest waiting first."""
+    reminder_due = FollowUpTask.objects.filter(
+        referral=OuterRef("pk"), done_at__isnull=True, due__lte=today
+    )
+    waiting = (
+        Referral.objects.filter(center_id__in=ids)
+        .annotate(reminder_due=Exists(reminder_due))
+        .filter(
+            Q(direction=Referral.Direction.OUTGOING, status__in=OPEN_STATUSES, reminder_due=True)
+            | Q(direction=Referral.Direction.INCOMING, status__in=INCOMING_WAITING)
+        )
+    )
+    rows = _capped(
+        waiting.select_related("partner", "service"), F("status_changed_at").asc(), F("pk").asc()
+    )
+    _fill(days, "referrals", rows)
+    for centre_id, n in _totals(waiting).items():
+        days[centre_id].referrals_total = n
+    now = timezone.now()
+    for day in days.values():
+        for referral in day.referrals:
+            referral.waiting_days = (now - referral.status_changed_at).days
 
 
 def open_tasks_for(user, ids):
@@ -239,6 +285,7 @@ READERS = {
     "offers": _offers,
     "clocks": _clocks,
     "meetings": _meetings,
+    "referrals": _referrals,
 }
 
 

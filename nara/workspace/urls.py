@@ -89,4 +89,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_today")),
     path("", include("nara.workspace.urls_retention")),
     path("", include("nara.workspace.urls_meetings")),
+    path("", include("nara.workspace.urls_referrals")),
 ]

@@ -85,6 +85,8 @@ ACTION_LABELS = {
     "referral.incoming": _("referral received from a partner"),
     "referral.status": _("referral status changed"),
     "referral.partner_view": _("referral opened by a partner"),
+    "referral.view": _("referral opened"),
+    "referral.joint_meeting": _("joint meeting with a partner booked"),
     "scenario.apply": _("planning scenario applied to centres"),
     "alias.create": _("alias created"),
     "alias.link": _("alias linked to a person"),

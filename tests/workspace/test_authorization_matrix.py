@@ -17,6 +17,7 @@ from nara.core.actions.households import do_add_member, do_create_household
 from nara.core.actions.journal import do_write_note
 from nara.core.actions.meetings import AgreedAction, do_record_meeting
 from nara.core.actions.people import do_create_person
+from nara.core.actions.referrals import do_send_referral
 from nara.core.models import (
     Alias,
     Area,
@@ -25,7 +26,10 @@ from nara.core.models import (
     EmergencyAccess,
     FollowUpTask,
     Household,
+    LegalBasis,
     MythFact,
+    Partner,
+    PartnerService,
     Schedule,
     ScheduleException,
     Service,
@@ -149,6 +153,17 @@ EXPECTED = {
     "workspace:meeting": {"manager", "worker"},
     "workspace:meeting-action-new": {"manager", "worker"},
     "workspace:meeting-action-status": {"manager", "worker"},
+    # Referrals from the centre's side: own centre only; the settings are the administrator's.
+    "workspace:person-refer": {"manager", "worker"},
+    "workspace:household-refer": {"manager", "worker"},
+    "workspace:alias-refer": {"manager", "worker"},
+    "workspace:contact-refer": {"manager", "worker"},
+    "workspace:referrals": CASEWORKERS,
+    "workspace:referral": {"manager", "worker"},
+    "workspace:referral-status": {"manager", "worker"},
+    "workspace:referral-meeting": {"manager", "worker"},
+    "workspace:referral-settings": ADMIN,
+    "workspace:legal-basis-active": ADMIN,
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -216,32 +231,36 @@ def objects(demo, centres):
         is_sspf=True,
         actions=[AgreedAction("Matrix", user("anna"), timezone.localdate())],
     )
-    return casework_objects(home, person) | {
-        "meeting": meeting.pk,
-        "meeting_action": meeting.actions.get().pk,
-        "contact": contact.pk,
-        "offer": contact.offers.get().pk,
-        "scenario": create_example_scenario(actor="test", municipality=demo).pk,
-        "appointment": appointment.pk,
-        "question": asked.pk,
-        "callback": called.pk,
-        "task": FollowUpTask.objects.get(appointment=appointment).pk,
-        "centre": home.pk,
-        "schedule": Schedule.objects.filter(center=home).first().pk,
-        "exception": ScheduleException.objects.filter(center=home).first().pk,
-        "directory": home.staff.first().pk,
-        "service": Service.objects.first().pk,
-        "area": Area.objects.first().pk,
-        "myth": MythFact.objects.first().pk,
-        "person": person.pk,
-        "household": household.pk,
-        "member": member.pk,
-        "alias": alias.pk,
-        "emergency": grant.pk,
-        "user": user("anna").pk,
-        "slug": home.slug,
-        "code": "sv",
-    }
+    return (
+        casework_objects(home, person)
+        | referral_objects(home, alias)
+        | {
+            "meeting": meeting.pk,
+            "meeting_action": meeting.actions.get().pk,
+            "contact": contact.pk,
+            "offer": contact.offers.get().pk,
+            "scenario": create_example_scenario(actor="test", municipality=demo).pk,
+            "appointment": appointment.pk,
+            "question": asked.pk,
+            "callback": called.pk,
+            "task": FollowUpTask.objects.get(appointment=appointment).pk,
+            "centre": home.pk,
+            "schedule": Schedule.objects.filter(center=home).first().pk,
+            "exception": ScheduleException.objects.filter(center=home).first().pk,
+            "directory": home.staff.first().pk,
+            "service": Service.objects.first().pk,
+            "area": Area.objects.first().pk,
+            "myth": MythFact.objects.first().pk,
+            "person": person.pk,
+            "household": household.pk,
+            "member": member.pk,
+            "alias": alias.pk,
+            "emergency": grant.pk,
+            "user": user("anna").pk,
+            "slug": home.slug,
+            "code": "sv",
+        }
+    )
 
 
 def casework_objects(home, person):
@@ -276,6 +295,29 @@ def casework_objects(home, person):
         "contact": contact.pk,
         "escalation": escalation.pk,
     }
+
+
+def referral_objects(home, alias):
+    """An open referral of the first centre to a service that answers by phone (so that the
+    centre's form for the partner's answers shows too), and a statutory basis."""
+    partner = Partner.objects.create(
+        municipality=home.municipality, name="Matrix partner", kind="region"
+    )
+    service = PartnerService.objects.create(
+        partner=partner, name="Matrix service", accepts_referrals=False
+    )
+    referral = do_send_referral(
+        actor=user("anna"),
+        center=home,
+        service=service,
+        topic="parenting",
+        shared=["situation"],
+        alias=alias,
+    )
+    basis = LegalBasis.objects.create(
+        municipality=home.municipality, name="Matrix", provision="OSL 26:9"
+    )
+    return {"referral": referral.pk, "legal_basis": basis.pk}
 
 
 OBJECT_FOR = {
@@ -329,6 +371,14 @@ OBJECT_FOR = {
     "meeting": "meeting",
     "meeting-action-new": "meeting",
     "meeting-action-status": "meeting_action",
+    "person-refer": "person",
+    "household-refer": "household",
+    "alias-refer": "alias",
+    "contact-refer": "contact",
+    "referral": "referral",
+    "referral-status": "referral",
+    "referral-meeting": "referral",
+    "legal-basis-active": "legal_basis",
 }
 
 

@@ -20,7 +20,9 @@ from nara.core.models import (
     Escalation,
     FollowUpTask,
     MeetingAction,
+    Partner,
     PartnerMeeting,
+    Referral,
     Schedule,
     Slot,
     SupportOffer,
@@ -210,8 +212,23 @@ def test_today_view_is_audited_without_personal_data(as_worker, centres):
 # Query count independent of data volume
 
 
+def waiting_referrals(centre, i):
+    """An incoming referral not yet contacted and an outgoing one whose reminder is due."""
+    partner, _new = Partner.objects.get_or_create(
+        municipality=centre.municipality, name="Fill partner", kind="school"
+    )
+    Referral.objects.create(direction="incoming", center=centre, partner=partner, topic="money")
+    outgoing = Referral.objects.create(
+        direction="outgoing", center=centre, partner=partner, topic="money"
+    )
+    FollowUpTask.objects.create(
+        center=centre, title=f"Referral{i}", due=today(), referral=outgoing, assigned_to=None
+    )
+
+
 def fill(centre, n, start=0):
     for i in range(start, start + n):
+        waiting_referrals(centre, i)
         booking_today(centre, f"Alias{i}", hour=8 + i % 12)
         callback(centre, f"Caller{i}")
         question(centre)
@@ -250,13 +267,15 @@ def test_query_count_is_the_same_at_5_and_200_items_per_section(as_worker, centr
     large = count_queries(as_worker)
     assert small == large, (small, large)
     # Sign-in checks, the audit entry, then about two per section (the overdue meeting
-    # actions added two: their rows and their count, for all centres together).
-    assert large <= 32
+    # actions and the referrals waiting added two each: their rows and their count).
+    assert large <= 34
     html = page(as_worker)
     assert section(html, "tasks", centres[0]).count("data-task=") == 25
-    assert "All 200 tasks due" in html
+    assert "All 400 tasks due" in html  # the 200 by hand and the 200 referral reminders
     assert section(html, "meetings", centres[0]).count("data-meeting-action=") == 25
     assert "All 200 overdue meeting actions" in html
+    assert section(html, "referrals", centres[0]).count("data-referral=") == 25
+    assert "All 400 referrals waiting" in html
 
 
 # Tasks by hand

@@ -11,23 +11,28 @@ the side: the recipient moves the referral along, the sender withdraws it and cl
 """
 
 import datetime as dt
+import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit, crypto
 from nara.core.models import (
     NEXT_STATUS,
+    Appointment,
     Capacity,
     Consent,
     FollowUpTask,
+    Mode,
     Referral,
     ReferralEvent,
     ReferralStatus,
+    Slot,
 )
 from nara.lib.topics import TOPIC_TITLES
 
+from .booking import do_cancel, token_hash
 from .consent import MissingConsent, require_consent
 from .followups import next_working_day
 
@@ -61,8 +66,11 @@ class ReferralRefused(ValueError):
 
 
 def check_service_open(service):
-    if not (service.active and service.partner.active and service.accepts_referrals):
-        raise ReferralRefused(_("This service does not take referrals through Nära."), "service")
+    """A service takes new referrals: in the directory and taking people. One that takes its
+    referrals by phone (accepts_referrals False) is referred to all the same; the worker then
+    records the partner's answers (do_set_referral_status(recorded_by_centre=True))."""
+    if not (service.active and service.partner.active):
+        raise ReferralRefused(_("This service is no longer in the directory."), "service")
     if service.capacity == Capacity.NOT_TAKING:
         raise ReferralRefused(
             _("%(service)s has stopped taking referrals. Choose another service.")
@@ -80,7 +88,7 @@ def _check_shared(shared, *, person, household, alias):
     unknown = set(shared) - set(Consent.Scope.values)
     if unknown:
         raise ReferralRefused(_("Choose what is shared from the list."), "shared")
-    if person is None and household is None and set(shared) & IDENTIFYING_SCOPE:
+    if person is None and household is None and set(shared) - {Consent.Scope.SITUATION}:
         raise ReferralRefused(
             _("Name and contact details can only be shared for an identified person."), "shared"
         )
@@ -110,6 +118,8 @@ def do_send_referral(
     for obj in (person, household, alias, contact):
         if obj is not None and obj.center_id != center.pk:
             raise ReferralRefused(_("That record belongs to another centre."))
+    if service.partner.municipality_id != center.municipality_id:
+        raise ReferralRefused(_("Choose a service of this municipality's partners."), "service")
     if legal_basis is not None and (
         not legal_basis.active or legal_basis.municipality_id != center.municipality_id
     ):
@@ -243,14 +253,37 @@ def allowed_steps(referral, *, by_partner):
     return [s for s in Status.values if s in NEXT_STATUS[referral.status] and s in own]
 
 
-def do_set_referral_status(*, actor, referral, status, by_partner, reason=""):
-    """Move the referral on; out of order, or by the wrong side, is refused."""
+def records_for_partner(referral):
+    """True when the centre writes down the partner's answers itself: an outgoing referral to a
+    service that does not take its referrals through Nära (it is handled by phone)."""
+    service = referral.service
+    return (
+        referral.direction == Direction.OUTGOING
+        and service is not None
+        and not service.accepts_referrals
+    )
+
+
+def do_set_referral_status(
+    *, actor, referral, status, by_partner, reason="", recorded_by_centre=False
+):
+    """Move the referral on; out of order, or by the wrong side, is refused.
+
+    recorded_by_centre: a centre worker records the partner's answer on its behalf (only for a
+    service that does not take referrals through Nära); the event and the audit say so."""
     if status not in Status.values:
         raise ReferralRefused(_("Choose one of the options."), "status")
     if status == Status.DECLINED and reason not in Referral.DeclineReason.values:
         raise ReferralRefused(_("Say why the referral is declined."), "reason")
     with transaction.atomic():
         referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if recorded_by_centre:
+            if not records_for_partner(referral):
+                raise ReferralRefused(
+                    _("This partner answers in Nära itself; its answers are not recorded here."),
+                    "status",
+                )
+            by_partner = True
         if status not in allowed_steps(referral, by_partner=by_partner):
             raise ReferralRefused(
                 _("A referral that is “%(now)s” cannot become “%(next)s”.")
@@ -267,17 +300,23 @@ def do_set_referral_status(*, actor, referral, status, by_partner, reason=""):
             status=status,
             by=actor,
             by_partner=by_partner,
+            recorded_by_centre=recorded_by_centre,
             reason=reason if status == Status.DECLINED else "",
         )
         _settle_reminders(referral, status)
+        changes = {"status": [before, status]}
+        if recorded_by_centre:
+            changes["recorded_for_partner"] = [None, referral.partner_id]
         audit.record(
             actor=actor,
             action="referral.status",
             obj=referral,
             center_id=referral.center_id,
             person_id=referral.person_id,
-            changes={"status": [before, status]},
+            changes=changes,
         )
+        if status == Status.WITHDRAWN:
+            _cancel_joint_meeting(actor, referral)
     return referral
 
 
@@ -341,3 +380,73 @@ def record_partner_view(*, actor, referral):
             person_id=referral.person_id,
             flags={"partner_read"},
         )
+
+
+# A warm referral: a joint meeting with the partner at the centre ----------------------------
+#
+# The meeting takes one of the centre's free booking slots as an Appointment booked by staff
+# (no phone, no e-mail, so no reminders): the database's one-active-appointment-per-slot rule
+# then keeps residents (and a second joint meeting) out of it, the calendar shows it, and a
+# closed day moves or cancels it like any visit. Withdrawing the slot instead would not do:
+# reopening a closed day puts withdrawn slots back on sale.
+
+JOINT_MEETING_ALIAS = _("Joint meeting: %(partner)s")
+
+
+def do_book_joint_meeting(*, actor, referral, slot):
+    """Book `slot` (the referral's centre's own, future and free) for a meeting with the
+    partner; ReferralRefused says why not, and nothing is saved."""
+    if not referral.is_open:
+        raise ReferralRefused(_("The referral is no longer open."), "slot")
+    if slot is None or slot.center_id != referral.center_id:
+        raise ReferralRefused(_("Choose one of this centre's free times."), "slot")
+    if slot.starts_at <= timezone.now():
+        raise ReferralRefused(_("That time has already passed. Choose a later one."), "slot")
+    alias = str(JOINT_MEETING_ALIAS % {"partner": referral.partner.name})[:40]
+    try:
+        with transaction.atomic():
+            referral = Referral.objects.select_for_update().get(pk=referral.pk)
+            if referral.joint_meeting_id and _active_meeting(referral) is not None:
+                raise ReferralRefused(_("A joint meeting is already booked."), "slot")
+            if not Slot.objects.select_for_update().filter(pk=slot.pk, is_withdrawn=False):
+                raise ReferralRefused(_("That time is no longer free. Choose another."), "slot")
+            appointment = Appointment.objects.create(
+                slot=slot,
+                center_id=referral.center_id,
+                mode=Mode.CENTRE,
+                alias=alias,
+                language="sv",
+                manage_token_hash=token_hash(uuid.uuid4().hex),
+                code_hash=token_hash(uuid.uuid4().hex),
+                booked_by_staff=True,
+            )
+            referral.joint_meeting = slot
+            referral.save(update_fields=["joint_meeting"])
+            audit.record(
+                actor=actor,
+                action="referral.joint_meeting",
+                obj=referral,
+                center_id=referral.center_id,
+                person_id=referral.person_id,
+                changes={"slot": [None, slot.pk], "appointment": [None, appointment.pk]},
+            )
+    except IntegrityError:
+        raise ReferralRefused(_("That time is no longer free. Choose another."), "slot") from None
+    return referral
+
+
+def _active_meeting(referral):
+    return Appointment.objects.filter(
+        slot_id=referral.joint_meeting_id,
+        booked_by_staff=True,
+        status=Appointment.Status.BOOKED,
+    ).first()
+
+
+def _cancel_joint_meeting(actor, referral):
+    """A withdrawn referral frees its future joint meeting for residents again."""
+    if not referral.joint_meeting_id:
+        return
+    appointment = _active_meeting(referral)
+    if appointment is not None and appointment.slot.starts_at > timezone.now():
+        do_cancel(appointment=appointment, by_centre=True, actor=actor)

@@ -273,6 +273,9 @@ class ReferralEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     by_partner = models.BooleanField(default=False)
+    # The partner's answer, written down by the centre's worker (a service that takes its
+    # referrals by phone, not through Nära): `by` is the worker, by_partner is True.
+    recorded_by_centre = models.BooleanField(default=False)
     reason = models.CharField(
         _("reason"), max_length=14, choices=Referral.DeclineReason.choices, blank=True
     )

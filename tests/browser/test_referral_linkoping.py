@@ -1,0 +1,206 @@
+"""A Linköping generalist refers a family to the region's child psychiatry, in Chromium.
+
+Through the real pages: the referral is first refused for want of consent (with the way to
+record it), the guardian's consent to BUP is recorded, the family is referred, and once the
+partner has answered the centre sees every step with how long it took and closes the loop.
+
+The partner's side (received, accepted, contact made) is simulated by calling the action the
+partner portal calls, do_set_referral_status(by_partner=True), as a partner user; the portal
+pages are built elsewhere and take over here at merge.
+"""
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from .support import db_call, tr
+from .test_staff_flows import STAFF_LANG, accessibility_problems, axe_context, signed_in_state
+
+pytestmark = pytest.mark.browser
+
+FAMILY = "Familjen Referens-Berg"
+PARTNER = "BUP, regionen"
+SERVICE = "Första linjen för barn och unga"
+
+
+def sv(message, **values):
+    return tr(STAFF_LANG, message, **values)
+
+
+def sv_n(singular, plural, n):
+    from django.utils import translation
+
+    with translation.override(STAFF_LANG):
+        return translation.ngettext(singular, plural, n) % {"n": n}
+
+
+def hours(n):
+    return sv_n("%(n)d hour", "%(n)d hours", n)
+
+
+def days(n):
+    return sv_n("%(n)d day", "%(n)d days", n)
+
+
+def _family_and_bup():
+    """Anna's centre gets the region's child psychiatry in its directory; a family with a
+    child is registered there (setup: the directory and people pages are tested elsewhere)."""
+    from django.utils import timezone
+
+    from nara.core.actions.households import do_add_member, do_create_household
+    from nara.core.actions.people import do_create_person
+    from nara.core.models import Membership, Partner, PartnerService
+
+    centre = Membership.objects.select_related("center").get(user__username="anna").center
+    partner = Partner.objects.create(
+        municipality=centre.municipality, name=PARTNER, kind=Partner.Kind.REGION
+    )
+    service = PartnerService.objects.create(
+        partner=partner,
+        name=SERVICE,
+        topics=["parenting"],
+        age_max=17,
+        capacity_confirmed_on=timezone.localdate(),
+    )
+    household = do_create_household(actor="test", center=centre, name=FAMILY)
+    child = do_create_person(
+        actor="test", center=centre, first_name="Elin", last_name="Referens-Berg"
+    )
+    do_add_member(actor="test", household=household, person=child, relationship="child")
+    return {"household": household.pk, "partner": partner.pk, "service": service.pk}
+
+
+def _partner_answers(referral_pk):
+    """BUP receives, accepts and reaches the family (the portal's action, as a partner user);
+    the steps are then spread over the past days so that their durations show."""
+    from django.utils import timezone
+
+    from nara.core.actions.referrals import do_set_referral_status
+    from nara.core.models import Referral, ReferralEvent, Role
+    from tests.workspace.conftest import make_partner_user
+
+    referral = Referral.objects.get(pk=referral_pk)
+    partner_user = make_partner_user("bup-linkoping")
+    partner_user.memberships.filter(role=Role.PARTNER_USER).update(partner=referral.partner)
+    for status in ("received", "accepted", "contact_made"):
+        referral = do_set_referral_status(
+            actor=partner_user, referral=referral, status=status, by_partner=True
+        )
+    sent_at = timezone.now() - dt.timedelta(days=4)
+    for status, hours in (("sent", 0), ("received", 20), ("accepted", 26), ("contact_made", 74)):
+        ReferralEvent.objects.filter(referral=referral, status=status).update(
+            at=sent_at + dt.timedelta(hours=hours)
+        )
+    return referral.status
+
+
+def _referral_of(household_pk):
+    from nara.core.models import AuditEvent, Referral
+
+    referral = Referral.objects.get(household_id=household_pk)
+    flags = AuditEvent.objects.get(action="referral.send", object_id=str(referral.pk)).flags
+    return {
+        "pk": referral.pk,
+        "status": referral.status,
+        "consent_partner": referral.consent.recipient_partner.name if referral.consent else None,
+        "shared": referral.shared,
+        "flags": flags,
+        "events": list(referral.events.values_list("status", "by_partner")),
+    }
+
+
+@pytest.fixture(scope="module")
+def anna_state(browser, nara_site):
+    return signed_in_state(browser, nara_site, "anna")
+
+
+def test_linkoping_generalist_refers_a_family_to_bup_and_sees_the_loop_closed(
+    new_context, anna_state
+):
+    setting = db_call(_family_and_bup)
+    page = axe_context(new_context, locale="sv-SE", storage_state=anna_state).new_page()
+    main = page.locator("main")
+    found = []
+
+    # 1. Refer from the household page: without consent it is refused, naming what is missing.
+    page.goto(f"/staff/households/{setting['household']}/")
+    main.get_by_role("link", name=sv("Refer to a partner")).click()
+    page.get_by_label(sv("Service")).select_option(str(setting["service"]))
+    expect(page.get_by_label(sv("Service"))).to_contain_text(sv("taking referrals"))
+    page.get_by_label(sv("Reason")).select_option("parenting")
+    for scope in ("name and identity", "contact details", "the reason for contact"):
+        page.get_by_label(sv(scope), exact=True).check()
+    found.extend(accessibility_problems(page, "referral form"))
+    main.get_by_role("button", name=sv("Send the referral")).click()
+    expect(main.locator(".errorlist")).to_contain_text(PARTNER)
+    found.extend(accessibility_problems(page, "referral refused for want of consent"))
+
+    # 2. The guardian's consent to BUP, recorded from the link the refusal gives.
+    main.get_by_role("link", name=sv("Record the resident's consent to this partner first")).click()
+    for scope in ("name and identity", "contact details", "the reason for contact"):
+        page.get_by_label(sv(scope), exact=True).check()
+    page.get_by_label(sv("Recipient: a partner")).select_option(label=PARTNER)
+    page.get_by_label(sv("Purpose")).fill("Remiss till BUP om oro för barnet")
+    page.get_by_label(sv("in writing"), exact=True).check()
+    page.get_by_label(sv("a guardian"), exact=True).check()
+    page.get_by_label(sv("Valid until")).fill(
+        (dt.date.today() + dt.timedelta(days=180)).isoformat()
+    )
+    main.get_by_role("button", name=sv("Save")).click()
+    expect(page.locator(".messages")).to_contain_text(sv("The consent is recorded."))
+
+    # 3. Referred: the referral page says sent, on the guardian's consent.
+    page.goto(f"/staff/households/{setting['household']}/refer/")
+    page.get_by_label(sv("Service")).select_option(str(setting["service"]))
+    page.get_by_label(sv("Reason")).select_option("parenting")
+    for scope in ("name and identity", "contact details", "the reason for contact"):
+        page.get_by_label(sv(scope), exact=True).check()
+    main.get_by_role("button", name=sv("Send the referral")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{sv('Referral')}: {PARTNER}")
+    expect(main.locator("[data-status]")).to_have_text(sv("sent").capitalize())
+    expect(main).to_contain_text(sv("The resident's consent to this recipient"))
+    found.extend(accessibility_problems(page, "referral page, sent"))
+    referral = db_call(_referral_of, setting["household"])
+    assert referral["consent_partner"] == PARTNER and referral["status"] == "sent"
+    assert referral["shared"] == ["contact_details", "identity", "situation"]
+    assert "statutory_sharing" not in referral["flags"]
+
+    # 4. BUP answers (the partner's action), and the centre sees every step and its duration.
+    assert db_call(_partner_answers, referral["pk"]) == "contact_made"
+    page.reload()
+    expect(main.locator("[data-status]")).to_have_text(sv("contact made").capitalize())
+    steps = main.locator("table.timeline tbody tr")
+    expect(steps).to_have_count(4)
+    expect(steps.nth(1)).to_contain_text(hours(20))
+    expect(steps.nth(1)).to_contain_text(PARTNER)
+    expect(steps.nth(2)).to_contain_text(hours(6))
+    expect(steps.nth(3)).to_contain_text(days(2))
+    expect(main).to_contain_text(sv("first contact after %(took)s", took=f"{days(3)} {hours(2)}"))
+    found.extend(accessibility_problems(page, "referral page, contact made"))
+
+    # 5. The centre closes the loop.
+    page.get_by_label(sv("New status")).select_option("closed")
+    main.get_by_role("button", name=sv("Save"), exact=True).click()
+    expect(page.locator(".messages")).to_contain_text(sv("The referral's status is saved."))
+    expect(main.locator("[data-status]")).to_have_text(sv("closed").capitalize())
+    page.goto("/staff/referrals/?state=closed")
+    expect(main.locator(f'tr[data-referral="{referral["pk"]}"]')).to_contain_text(
+        sv("closed").capitalize()
+    )
+    found.extend(accessibility_problems(page, "referrals list"))
+    # On a phone: the list and the referral page fit 360 px, no sideways scrolling.
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in ("/staff/referrals/?state=closed", f"/staff/referrals/{referral['pk']}/"):
+        page.goto(path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    closed = db_call(_referral_of, setting["household"])
+    assert closed["status"] == "closed"
+    assert closed["events"] == [
+        ("sent", False),
+        ("received", True),
+        ("accepted", True),
+        ("contact_made", True),
+        ("closed", False),
+    ]
+    assert not found, "\n\n".join(found)
