@@ -47,11 +47,11 @@ def booking_feedback(request):
 
 
 def _answer(request, centre, *, appointment):
-    data = None
+    data, removed = None, 0
     if request.method == "POST":
         # Shown again on an error without what looks like an identity number.
         data = request.POST.copy()
-        data["comment"] = strip_identity_numbers(data.get("comment", ""))[0]
+        data["comment"], removed = strip_identity_numbers(data.get("comment", ""))
     form = VisitFeedbackForm(data)
     status = 200
     if request.method == "POST":
@@ -80,6 +80,7 @@ def _answer(request, centre, *, appointment):
         "centre": centre,
         "form": form,
         "via": "booking" if appointment is not None else "qr",
+        "removed": removed,
         "retention_days": settings.NARA_FEEDBACK_TEXT_RETENTION_DAYS,
     }
     return render(request, "public/visit_feedback.html", context, status=status)
