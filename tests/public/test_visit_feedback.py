@@ -322,3 +322,29 @@ def test_suppressed_cells_cannot_be_recovered():
     )
     assert suppressed_cells({"yes": 5, "partly": 5, "no": 5}, 15) == {
         "yes": 5, "partly": 5, "no": 5}  # fmt: skip
+
+
+def test_two_tabs_cannot_both_answer_for_one_booking(centre):
+    appointment, slot = past_booking(centre)
+    stale = Appointment.objects.get(pk=appointment.pk)  # read by a second tab, before the first
+    with time_machine.travel(slot.starts_at + dt.timedelta(hours=1), tick=False):
+        actions.do_give_feedback(center=centre, answers=ANSWERS, appointment=appointment)
+        with pytest.raises(actions.FeedbackError) as refused:
+            actions.do_give_feedback(center=centre, answers=ANSWERS, appointment=stale)
+    assert refused.value.code == "given"
+    assert sum(tallies(centre).values()) == 3
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("ring 19121212-1212 tack", "ring […] tack"),
+        ("121212 1212", "[…]"),
+        ("١٩١٢١٢١٢١٢١٢", "[…]"),  # Arabic-Indic digits too
+        ("kom kl 10:30 den 12/3", "kom kl 10:30 den 12/3"),
+    ],
+)
+def test_identity_number_shapes_are_removed(text, kept):
+    from nara.lib.personnummer import strip_identity_numbers
+
+    assert strip_identity_numbers(text)[0] == kept
