@@ -323,6 +323,12 @@ CSRF_FAILURE_VIEW = "nara.public.views.csrf_failure"
 NARA_QUICK_EXIT_URL = env("NARA_QUICK_EXIT_URL", "https://www.smhi.se/")
 # "Did this help?" answers allowed per client address and hour.
 NARA_FEEDBACK_PER_HOUR = int(env("NARA_FEEDBACK_PER_HOUR", "20"))
+# Answers to "how was your visit?" allowed per client address and hour (a centre's guest
+# network may be shared by several residents).
+NARA_VISIT_FEEDBACK_PER_HOUR = int(env("NARA_VISIT_FEEDBACK_PER_HOUR", "10"))
+# Residents' free text after a visit is deleted at the latest this many days after the end
+# of the month it was written in (rejected texts at once).
+NARA_FEEDBACK_TEXT_RETENTION_DAYS = int(env("NARA_FEEDBACK_TEXT_RETENTION_DAYS", "90"))
 # How long a worker reuses the public content version before asking the database again: an
 # edit shows on public pages served by other workers or hosts within this many seconds.
 NARA_CONTENT_VERSION_SECONDS = float(env("NARA_CONTENT_VERSION_SECONDS", "1"))

@@ -13,6 +13,7 @@ same on every run unless `NARA_FUZZ_SEED` asks for others.
 """
 
 import copy
+import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from html.parser import HTMLParser
 from urllib.parse import parse_qsl, quote_from_bytes, urljoin, urlsplit
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
@@ -28,6 +30,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from nara.core.actions import booking
+from nara.core.actions.feedback import do_give_feedback
 from nara.core.models import Slot
 from tests.workspace import conftest as workspace_fixtures
 from tests.workspace import test_authorization_matrix as matrix
@@ -51,6 +54,7 @@ VOLATILE_MODELS = {
     "core.ratecounter",  # every attempt counts against the rate limit, accepted or not
     "otp_totp.totpdevice",
 }
+FEEDBACK_ANSWERS = {"welcome": "yes", "listened": "partly", "again": "no"}
 MEGABYTE = "å" * (512 * 1024)
 HOSTILE_TEXT = [
     "",
@@ -484,6 +488,8 @@ def booked(objects, centres, personas):
         slot_id=slot.pk, mode=slot.modes[0], alias="Fuzz", language="sv"
     )
     personas["anonymous"].post("/sv/booking/", {"token": token})
+    # A feedback text waiting, so the manager's moderation form is on its page.
+    do_give_feedback(center=centres[0], answers=FEEDBACK_ANSWERS, comment="Fuzz")
     return {**objects, "token": token}
 
 
@@ -514,6 +520,8 @@ EXPECTED_FORMS = {
     "public:callback",
     "public:question",
     "public:booking-code",
+    "public:centre-feedback",
+    "workspace:visit-feedback-moderation",
     "workspace:login",
     "workspace:centre-new",
     "workspace:centre-edit",
@@ -545,6 +553,25 @@ EXPECTED_FORMS = {
     "workspace:referral-meeting",
     "workspace:referral-settings",
 }
+
+
+def test_booking_feedback_form_survives_hostile_input(centres, fuzz_settings):
+    """The form after a visit is reached only from a booking whose time has come: a resident
+    managing such a booking is fuzzed there (the other forms are found by discovery)."""
+    from django.test import Client
+
+    slot = Slot.objects.filter(center=centres[0], appointments__isnull=True).first()
+    _appointment, token, _code = booking.do_book(
+        slot_id=slot.pk, mode=slot.modes[0], alias="Fuzz", language="ar"
+    )
+    resident = Client()
+    with time_machine.travel(slot.starts_at + dt.timedelta(hours=1)):
+        resident.post("/ar/booking/", {"token": token})
+        url = "/ar/booking/manage/feedback/"
+        forms = page_forms("public:booking-feedback", url, resident.get(url))
+        posted = [f for f in forms if urlsplit(f.action).path == url]
+        assert posted and {f.name for f in posted[0].fields} >= {"welcome", "comment"}
+        assert fuzz_form(resident, posted[0]) == []
 
 
 def test_discovery_finds_every_form(personas, booked):

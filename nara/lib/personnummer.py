@@ -132,3 +132,16 @@ def contains_identity_number(text):
             continue
         return True
     return False
+
+
+# Anything shaped like an identity number, in any script's digits, with spaces or dashes
+# between the groups: free text that others will read keeps none of them (valid or not).
+_NUMBER_SHAPED = re.compile(
+    r"(?<!\d)(?:\d{2}[ ]?)?\d{6}[ ]?[-+\u2010-\u2014\u2212]?[ ]?\d{4}(?!\d)"
+)
+REMOVED_NUMBER = "[…]"
+
+
+def strip_identity_numbers(text):
+    """(text without anything shaped like a personnummer, how many were removed)."""
+    return _NUMBER_SHAPED.subn(REMOVED_NUMBER, text or "")

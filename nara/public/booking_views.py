@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from nara.core import crypto, queries
 from nara.core.actions import booking as actions
+from nara.core.actions.feedback import booking_feedback_problem
 from nara.core.models import Center
 
 from .booking_forms import BookingForm, CallbackForm, CodeForm, QuestionForm
@@ -132,6 +133,7 @@ def booking(request):
         "private_link": request.session.pop("nara_new_link", None),
         "starts": timezone.localtime(appointment.slot.starts_at),
         "is_booked": appointment.status == "booked",
+        "feedback_open": booking_feedback_problem(appointment) is None,
     }
     return render(request, "public/booking.html", context)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, views
+from . import booking_views, feedback_views, views
 
 app_name = "public"
 urlpatterns = [
@@ -18,10 +18,12 @@ urlpatterns = [
     path("centres/<slug:slug>/book/", booking_views.book, name="book"),
     path("centres/<slug:slug>/call-me/", booking_views.callback, name="callback"),
     path("centres/<slug:slug>/ask/", booking_views.question, name="question"),
+    path("centres/<slug:slug>/feedback/", feedback_views.centre_feedback, name="centre-feedback"),
     path("booking/", booking_views.booking_by_code, name="booking-code"),
     path("booking/manage/", booking_views.booking, name="booking"),
     path("booking/manage/cancel/", booking_views.booking_cancel, name="booking-cancel"),
     path("booking/manage/rebook/", booking_views.booking_rebook, name="booking-rebook"),
+    path("booking/manage/feedback/", feedback_views.booking_feedback, name="booking-feedback"),
     path("booking/<str:token>/", booking_views.old_private_link),
     path("answers/", booking_views.answers, name="answers"),
 ]

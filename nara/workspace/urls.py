@@ -90,4 +90,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_retention")),
     path("", include("nara.workspace.urls_meetings")),
     path("", include("nara.workspace.urls_referrals")),
+    path("", include("nara.workspace.urls_feedback")),
 ]

@@ -138,6 +138,13 @@ def crawl(browser, site, lang, parallel=2):
         start_axe(page)
         status = navigation.value.status
         visit(page, "error: call-me form left empty", urlsplit(page.url).path, status, 400)
+        page.goto(f"/{lang}/centres/{social.slug}/feedback/")
+        with page.expect_navigation() as navigation:
+            page.locator("main form[method=post] button[type=submit]").click()
+        start_axe(page)
+        status = navigation.value.status
+        path = urlsplit(page.url).path
+        visit(page, "error: feedback after a visit unanswered", path, status, 400)
         page.goto(f"/{lang}/")
         with page.expect_navigation() as navigation:
             submit_position(page, OUTSIDE["latitude"], OUTSIDE["longitude"])

@@ -135,6 +135,7 @@ def public_pages(site, lang):
             (f"book {centre.slug}", f"/{lang}/centres/{centre.slug}/book/", 200),
             (f"call me {centre.slug}", f"/{lang}/centres/{centre.slug}/call-me/", 200),
             (f"ask {centre.slug}", f"/{lang}/centres/{centre.slug}/ask/", 200),
+            (f"feedback {centre.slug}", f"/{lang}/centres/{centre.slug}/feedback/", 200),
         ]
     pages += [
         ("booking code", f"/{lang}/booking/", 200),

@@ -97,6 +97,13 @@ EXPECTED = {
     "workspace:task-list": {"manager", "worker"},
     "workspace:task-new": {"manager", "worker"},
     "workspace:no-shows": MANAGERS,
+    # Residents' feedback after visits: figures for managers (own centres), analysts and
+    # administrators; the moderation queue for the centre's manager only; the QR poster.
+    "workspace:visit-feedback": {"admin", "manager", "analyst"},
+    "workspace:visit-feedback-moderation": {"manager"},
+    "workspace:centre-feedback-qr": MANAGERS,
+    "workspace:centre-feedback-qr-svg": MANAGERS,
+    "workspace:centre-feedback-qr-png": MANAGERS,
     "workspace:users": ADMIN,
     "workspace:user-new": ADMIN,
     "workspace:user": ADMIN,

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from nara.core import audit
+from nara.core.actions.feedback import purge_comments
 from nara.core.models import (
     Alias,
     AnonymousQuestion,
@@ -94,6 +95,7 @@ def do_purge(*, actor="purge", now=None):
     with transaction.atomic():
         counts = _purge_booking(now, cutoff)
         counts.update(_purge_casework(now))
+        counts["feedback_texts"] = purge_comments(now)
         protocol = PurgeProtocol.objects.create(counts=counts, cutoff=cutoff)
         audit.record(actor=actor, action="purge.run", obj=protocol, changes=counts)
     return protocol

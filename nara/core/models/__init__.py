@@ -30,6 +30,13 @@ from .casework import (
 )
 from .centers import CatchmentMembership, Center, Schedule, ScheduleException, StaffMember
 from .content import ContentVersion, MythFact, PageFeedback
+from .feedback import (
+    FeedbackAnswer,
+    FeedbackQuestion,
+    FeedbackVia,
+    VisitFeedbackComment,
+    VisitFeedbackTally,
+)
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
 from .limits import RateCounter
 from .meetings import MeetingAction, PartnerMeeting, SSPFCount, YouthBand
@@ -117,6 +124,11 @@ __all__ = [
     "Municipality",
     "MythFact",
     "PageFeedback",
+    "FeedbackAnswer",
+    "FeedbackQuestion",
+    "FeedbackVia",
+    "VisitFeedbackComment",
+    "VisitFeedbackTally",
     "PostcodeArea",
     "Schedule",
     "ScheduleException",

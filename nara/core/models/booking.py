@@ -109,6 +109,8 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     rebook_nudge_sent_at = models.DateTimeField(null=True, blank=True)
+    # The resident answered the questions after the visit (once); not what they answered.
+    feedback_given = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["slot__starts_at"]
