@@ -27,6 +27,7 @@ from nara.core.models import (
     Service,
     SupportOffer,
 )
+from nara.lib.languages import SPOKEN_LANGUAGES
 from nara.lib.topics import TOPIC_TITLES
 
 from .contact_forms import (
@@ -39,6 +40,7 @@ from .contact_forms import (
     OfferStartForm,
 )
 from .decorators import staff_view
+from .directory_forms import BAND_RANGES
 from .forms import forget
 from .journal_views import emergency_reason
 
@@ -237,9 +239,24 @@ def _render_form(request, centre, service, form, origin, subject):
             {**{k: v for k, v in request.GET.items() if k != "service"}, "service": ""}
         ),
         "other_services": centre.services.count() > 1,
+        "partner_search": partner_search_query(
+            form["topics"].value(), form["age_band"].value(), form["language"].value()
+        ),
     }
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "workspace/casework/contact_form.html", context, status=status)
+
+
+def partner_search_query(topics, age_band, language):
+    """The directory search for what is known of a contact: its topics, age group, language
+    (only values the directory knows; the rest is left out)."""
+    topics = topics if isinstance(topics, list | tuple) else [topics] if topics else []
+    params = [("topic", t) for t in topics if t in TOPIC_TITLES]
+    if age_band in BAND_RANGES:
+        params.append(("band", age_band))
+    if language in SPOKEN_LANGUAGES:
+        params.append(("language", language))
+    return urlencode(params)
 
 
 def _as_date(value):
@@ -308,6 +325,7 @@ def contact_detail(request, pk):
     context = {
         "contact": contact,
         "topics": [TOPIC_TITLES[t] for t in contact.topics if t in TOPIC_TITLES],
+        "partner_search": partner_search_query(contact.topics, contact.age_band, contact.language),
         "offers": contact.offers.select_related("service"),
     }
     return render(request, "workspace/casework/contact_detail.html", context)

@@ -13,6 +13,7 @@ MENU = [
     ("workspace:centres", _("Centres")),
     ("workspace:people", _("People")),
     ("workspace:services", _("Services")),
+    ("workspace:partners", _("Partners")),
     ("workspace:log-review", _("Log review")),
     ("workspace:planning", _("Planning")),
     ("workspace:users", _("Staff accounts")),

@@ -86,6 +86,7 @@ ACTION_LABELS = {
     "referral.status": _("referral status changed"),
     "referral.partner_view": _("referral opened by a partner"),
     "scenario.apply": _("planning scenario applied to centres"),
+    "partnerservice.capacity": _("partner service's capacity confirmed"),
     "alias.create": _("alias created"),
     "alias.link": _("alias linked to a person"),
     "alias.unlink": _("alias unlinked from a person"),
@@ -191,7 +192,17 @@ NOUNS = {
     "StaffProfile": _("staff profile"),
 }
 # Objects shown by name in the log: names that are public or staff data, never a resident's.
-NAMED_OBJECTS = {"Center", "Service", "Area", "Municipality", "Partner", "Scenario", "User"}
+NAMED_OBJECTS = {
+    "Center",
+    "Service",
+    "Area",
+    "Municipality",
+    "Partner",
+    "PartnerService",
+    "LegalBasis",
+    "Scenario",
+    "User",
+}
 
 
 def _model(class_name):
