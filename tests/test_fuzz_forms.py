@@ -537,6 +537,16 @@ EXPECTED_FORMS = {
     "workspace:planning-export-csv",
     "workspace:planning-export-xlsx",
     "workspace:calendar",
+    "workspace:partners",
+    "workspace:partner-new",
+    "workspace:partner-edit",
+    "workspace:partner-service-new",
+    "workspace:partner-service",
+    "workspace:partner-service-capacity",
+    "workspace:partner-hours-new",
+    "workspace:partner-hours",
+    "workspace:legal-basis-new",
+    "workspace:legal-basis",
 }
 
 

@@ -29,6 +29,14 @@ OBJECT_FOR = {
     "callback": "callback",
     "planning-scenario": "scenario",
     "planning-scenario-print": "scenario",
+    "partner": "partner",
+    "partner-edit": "partner",
+    "partner-service-new": "partner",
+    "partner-service": "partner_service",
+    "partner-service-capacity": "partner_service",
+    "partner-hours-new": "partner_service",
+    "partner-hours": "partner_hours",
+    "legal-basis": "legal_basis",
 }
 NOT_PAGES = ("delete", "export", "status", "nudge", "done", "review")
 
@@ -37,7 +45,16 @@ def _objects():
     """Primary keys of objects of the manager's centre (and a planning scenario)."""
     from django.contrib.auth import get_user_model
 
-    from nara.core.models import Area, Membership, MythFact, Service
+    from nara.core.models import (
+        Area,
+        LegalBasis,
+        Membership,
+        MythFact,
+        Partner,
+        PartnerService,
+        PartnerServiceSchedule,
+        Service,
+    )
     from nara.planning.demo import create_example_scenario
     from nara.planning.models import Scenario
 
@@ -58,6 +75,10 @@ def _objects():
         "question": first(centre.questions.all()) if hasattr(centre, "questions") else None,
         "callback": None,
         "scenario": scenario.pk,
+        "partner": first(Partner.objects.filter(services__isnull=False)),
+        "partner_service": first(PartnerService.objects.all()),
+        "partner_hours": first(PartnerServiceSchedule.objects.all()),
+        "legal_basis": first(LegalBasis.objects.all()),
     }
 
 
