@@ -85,7 +85,7 @@ PARTNERS = [
                     "topics": ["parenting", "violence"],
                     "age_min": 0,
                     "age_max": 5,
-                    "target_group": "Föräldrar till barn 0–5 år",
+                    "target_group": "Föräldrar till små barn",
                     "languages": ["sv", "ar", "fa", "so", "ti"],
                     "how_to_apply": "Ring telefontiden eller kom på öppen mottagning. "
                     "Tolk bokas av BVC.",
@@ -214,7 +214,7 @@ PARTNERS = [
                     "topics": ["parenting", "relationships", "youth-crime"],
                     "age_min": 0,
                     "age_max": 20,
-                    "target_group": "Familjer med barn 0–20 år",
+                    "target_group": "Familjer med barn och unga",
                     "languages": ["sv", "ar", "so", "bs"],
                     "how_to_apply": "Ring familjestödets rådgivning eller hänvisas av centret.",
                     "phone": "0470-41 05 50",
