@@ -125,7 +125,7 @@ PARTNERS = [
                     "capacity_age": 40,
                     "accepts_referrals": False,
                 },
-                [_hours("TU", (9, 0), (11, 0), "SSPF-möte varannan vecka", interval=2)],
+                [_hours("TU", (9, 0), (11, 0), "SSPF-möte med skola och socialtjänst", interval=2)],
             ),
         ],
     ),

@@ -6,6 +6,15 @@ Every write is audited through the generic create/update actions (`partner.creat
 `partnerservice.update`, ...); confirming a service's capacity has its own audit code
 (`partnerservice.capacity`) so that the log says who vouched for it and when. Input that breaks
 a rule raises DirectoryRefused before anything is written.
+
+How the fields map onto Open Referral HSDS 3.0 (for the API): Partner → organization (name,
+description, email, website, phones) with one physical location (address, postcode, city,
+latitude, longitude); PartnerService → service (name, description, email, url, phones,
+status from `active`, eligibility_description from `target_group`, minimum_age/maximum_age from
+age_min/age_max, application_process from `how_to_apply`, languages[].code from `languages`,
+assured_date from `capacity_confirmed_on`; topics and capacity as attributes);
+PartnerServiceSchedule → schedule (freq, interval, byday, bymonthday, opens_at, closes_at,
+valid_from — also its dtstart —, valid_to, description).
 """
 
 import datetime as dt
