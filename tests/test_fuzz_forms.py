@@ -552,6 +552,16 @@ EXPECTED_FORMS = {
     "workspace:referral-status",
     "workspace:referral-meeting",
     "workspace:referral-settings",
+    "workspace:partners",
+    "workspace:partner-new",
+    "workspace:partner-edit",
+    "workspace:partner-service-new",
+    "workspace:partner-service",
+    "workspace:partner-service-capacity",
+    "workspace:partner-hours-new",
+    "workspace:partner-hours",
+    "workspace:legal-basis-new",
+    "workspace:legal-basis",
 }
 
 

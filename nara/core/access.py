@@ -13,7 +13,20 @@ from django.utils import timezone
 
 from . import audit
 from .actions.people import address_lookups
-from .models import CENTRE_ROLES, Center, EmergencyAccess, Membership, Person, Referral, Role
+from .models import (
+    CENTRE_ROLES,
+    Center,
+    EmergencyAccess,
+    LegalBasis,
+    Membership,
+    Municipality,
+    Partner,
+    PartnerService,
+    PartnerServiceSchedule,
+    Person,
+    Referral,
+    Role,
+)
 
 
 def memberships(user):
@@ -251,3 +264,83 @@ def get_own_referral(user, pk):
 def own_referrals(user):
     """Referrals of the user's own centres."""
     return Referral.objects.filter(center_id__in=centre_ids(user))
+
+
+# The directory of partners and their services: not personal data. Centre staff, analysts and
+# administrators read their municipality's directory; administrators and centre managers edit
+# it; anyone who works at a centre may confirm a service's capacity (after a call, say). Partner
+# users reach their own organisation only, through the partner portal.
+
+DIRECTORY_READERS = (Role.ADMINISTRATOR, Role.ANALYST, *CENTRE_ROLES)
+DIRECTORY_EDITORS = (Role.ADMINISTRATOR, Role.CENTRE_MANAGER)
+
+
+def directory_municipality_ids(user):
+    """Municipalities whose directory the user reads: all for administrators and analysts
+    (one per installation by default), otherwise those of the user's centres."""
+    if has_role(user, Role.ADMINISTRATOR, Role.ANALYST):
+        return set(Municipality.objects.values_list("pk", flat=True))
+    ids = centre_ids(user)
+    return set(Center.objects.filter(pk__in=ids).values_list("municipality_id", flat=True))
+
+
+def home_municipality(user):
+    """The municipality a new partner or legal basis of this user belongs to."""
+    ids = directory_municipality_ids(user)
+    return Municipality.objects.filter(pk__in=ids).order_by("pk").first()
+
+
+def can_edit_directory(user):
+    return has_role(user, *DIRECTORY_EDITORS)
+
+
+def visible_partners(user):
+    if not has_role(user, *DIRECTORY_READERS):
+        return Partner.objects.none()
+    return Partner.objects.filter(municipality_id__in=directory_municipality_ids(user))
+
+
+def _directory_object(user, model, pk, partner_of, *, manage):
+    digits = str(pk).isascii() and str(pk).isdigit()
+    obj = model.objects.filter(pk=pk).first() if digits else None
+    if obj is None:
+        raise Http404
+    if not visible_partners(user).filter(pk=partner_of(obj)).exists():
+        raise PermissionDenied
+    if manage and not can_edit_directory(user):
+        raise PermissionDenied
+    return obj
+
+
+def get_partner(user, pk, *, manage=False):
+    return _directory_object(user, Partner, pk, lambda p: p.pk, manage=manage)
+
+
+def get_partner_service(user, pk, *, manage=False):
+    return _directory_object(user, PartnerService, pk, lambda s: s.partner_id, manage=manage)
+
+
+def get_partner_hours(user, pk, *, manage=True):
+    return _directory_object(
+        user, PartnerServiceSchedule, pk, lambda h: h.service.partner_id, manage=manage
+    )
+
+
+def may_confirm_capacity(user, service):
+    """Directory editors and centre staff of the municipality, or a partner user of the
+    service's own organisation."""
+    partner_ids = {m.partner_id for m in memberships(user) if m.role == Role.PARTNER_USER}
+    if service.partner_id in partner_ids:
+        return True
+    return visible_partners(user).filter(pk=service.partner_id).exists() and has_role(
+        user, Role.ADMINISTRATOR, *CENTRE_ROLES
+    )
+
+
+def get_legal_basis(user, pk):
+    require_admin(user)
+    digits = str(pk).isascii() and str(pk).isdigit()
+    basis = LegalBasis.objects.filter(pk=pk).first() if digits else None
+    if basis is None:
+        raise Http404
+    return basis

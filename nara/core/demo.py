@@ -33,13 +33,13 @@ from nara.core.actions.staff import do_create_staff_user
 from nara.core.content_defaults import DEFAULT_MYTHS
 from nara.core.demo_casework import build_casework, delete_casework
 from nara.core.demo_geo import CENTRE_E, CENTRE_N, district_polygons, point_wgs84, to_wgs84_geojson
+from nara.core.demo_partners import SCHOOL, build_partners
 from nara.core.models import (
     Area,
     Availability,
     Center,
     Municipality,
     MythFact,
-    Partner,
     Role,
     Schedule,
     ScheduleException,
@@ -634,15 +634,8 @@ def demo_workplaces():
 
 
 def _staff_accounts(municipality, places, seed):
-    school = do_create(
-        actor=ACTOR,
-        model=Partner,
-        fields={
-            "municipality": municipality,
-            "name": "Ekbackens skola",
-            "kind": Partner.Kind.SCHOOL,
-        },
-    )
+    partners = build_partners(municipality, ACTOR, timezone.localdate())
+    school = partners[SCHOOL]
     for username, password, role, where in DEMO_STAFF:
         partner = school if role == Role.PARTNER_USER else None
         roles = [(role, places[i], None) for i in where] or [(role, None, partner)]

@@ -27,6 +27,7 @@ from nara.core.models import (
     Service,
     SupportOffer,
 )
+from nara.lib.languages import SPOKEN_LANGUAGES
 from nara.lib.topics import TOPIC_TITLES
 
 from .contact_forms import (
@@ -40,6 +41,7 @@ from .contact_forms import (
     OfferStartForm,
 )
 from .decorators import staff_view
+from .directory_forms import BAND_RANGES
 from .forms import forget
 from .journal_views import emergency_reason
 
@@ -243,6 +245,9 @@ def _render_form(request, centre, service, form, origin, subject):
         ),
         "other_services": centre.services.count() > 1,
         "households": _household_choice(centre, service, origin, subject),
+        "partner_search": partner_search_query(
+            form["topics"].value(), form["age_band"].value(), form["language"].value()
+        ),
     }
     status = 400 if form.is_bound and form.errors else 200
     return render(request, "workspace/casework/contact_form.html", context, status=status)
@@ -256,6 +261,18 @@ def _household_choice(centre, service, origin, subject):
     if service.documentation_level != Service.DocumentationLevel.FULL:
         return []
     return list(Household.objects.filter(center=centre).order_by("name")[:500])
+
+
+def partner_search_query(topics, age_band, language):
+    """The directory search for what is known of a contact: its topics, age group, language
+    (only values the directory knows; the rest is left out)."""
+    topics = topics if isinstance(topics, list | tuple) else [topics] if topics else []
+    params = [("topic", t) for t in topics if t in TOPIC_TITLES]
+    if age_band in BAND_RANGES:
+        params.append(("band", age_band))
+    if language in SPOKEN_LANGUAGES:
+        params.append(("language", language))
+    return urlencode(params)
 
 
 def _as_date(value):
@@ -331,6 +348,7 @@ def _contact_page(request, contact, offer_form=None, status=200):
         "topics": [TOPIC_TITLES[t] for t in contact.topics if t in TOPIC_TITLES],
         "offers": contact.offers.select_related("service").order_by("pk"),
         "offer_form": (offer_form or OfferAnotherForm(centre=contact.center)) if own else None,
+        "partner_search": partner_search_query(contact.topics, contact.age_band, contact.language),
     }
     return render(request, "workspace/casework/contact_detail.html", context, status=status)
 

@@ -15,6 +15,7 @@ MENU = [
     ("workspace:meetings", _("Meetings")),
     ("workspace:referrals", _("Referrals")),
     ("workspace:services", _("Services")),
+    ("workspace:partners", _("Partners")),
     ("workspace:log-review", _("Log review")),
     ("workspace:planning", _("Planning")),
     ("workspace:users", _("Staff accounts")),

@@ -91,4 +91,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_meetings")),
     path("", include("nara.workspace.urls_referrals")),
     path("", include("nara.workspace.urls_feedback")),
+    path("", include("nara.workspace.urls_partners")),
 ]

@@ -88,6 +88,7 @@ ACTION_LABELS = {
     "referral.view": _("referral opened"),
     "referral.joint_meeting": _("joint meeting with a partner booked"),
     "scenario.apply": _("planning scenario applied to centres"),
+    "partnerservice.capacity": _("partner service's capacity confirmed"),
     "alias.create": _("alias created"),
     "alias.link": _("alias linked to a person"),
     "alias.unlink": _("alias unlinked from a person"),
@@ -199,7 +200,17 @@ NOUNS = {
     "StaffProfile": _("staff profile"),
 }
 # Objects shown by name in the log: names that are public or staff data, never a resident's.
-NAMED_OBJECTS = {"Center", "Service", "Area", "Municipality", "Partner", "Scenario", "User"}
+NAMED_OBJECTS = {
+    "Center",
+    "Service",
+    "Area",
+    "Municipality",
+    "Partner",
+    "PartnerService",
+    "LegalBasis",
+    "Scenario",
+    "User",
+}
 
 
 def _model(class_name):

@@ -33,6 +33,14 @@ OBJECT_FOR = {
     "planning-scenario-print": "scenario",
     "meeting": "meeting",
     "meeting-action-new": "meeting",
+    "partner": "partner",
+    "partner-edit": "partner",
+    "partner-service-new": "partner",
+    "partner-service": "partner_service",
+    "partner-service-capacity": "partner_service",
+    "partner-hours-new": "partner_service",
+    "partner-hours": "partner_hours",
+    "legal-basis": "legal_basis",
 }
 NOT_PAGES = ("delete", "export", "status", "nudge", "done", "review")
 
@@ -41,7 +49,17 @@ def _objects():
     """Primary keys of objects of the manager's centre (and a planning scenario)."""
     from django.contrib.auth import get_user_model
 
-    from nara.core.models import Area, Membership, MythFact, PartnerMeeting, Service
+    from nara.core.models import (
+        Area,
+        LegalBasis,
+        Membership,
+        MythFact,
+        Partner,
+        PartnerMeeting,
+        PartnerService,
+        PartnerServiceSchedule,
+        Service,
+    )
     from nara.planning.demo import create_example_scenario
     from nara.planning.models import Scenario
 
@@ -63,6 +81,10 @@ def _objects():
         "callback": None,
         "scenario": scenario.pk,
         "meeting": first(PartnerMeeting.objects.filter(center=centre)) or _meeting(centre),
+        "partner": first(Partner.objects.filter(services__isnull=False)),
+        "partner_service": first(PartnerService.objects.all()),
+        "partner_hours": first(PartnerServiceSchedule.objects.all()),
+        "legal_basis": first(LegalBasis.objects.all()),
     }
 
 

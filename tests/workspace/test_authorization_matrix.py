@@ -171,6 +171,22 @@ EXPECTED = {
     "workspace:referral-meeting": {"manager", "worker"},
     "workspace:referral-settings": ADMIN,
     "workspace:legal-basis-active": ADMIN,
+    # The partner directory: not personal data; every centre's staff and analysts read it,
+    # administrators and centre managers keep it, centre staff confirm capacity, and the
+    # legal bases for sharing without consent are the administrator's alone.
+    "workspace:partners": STAFF - {"partner"},
+    "workspace:partner": STAFF - {"partner"},
+    "workspace:partner-new": MANAGERS,
+    "workspace:partner-edit": MANAGERS,
+    "workspace:partner-service-new": MANAGERS,
+    "workspace:partner-service": MANAGERS,
+    "workspace:partner-service-capacity": CENTRE_STAFF | {"other_worker"},
+    "workspace:partner-hours-new": MANAGERS,
+    "workspace:partner-hours": MANAGERS,
+    "workspace:partner-hours-delete": MANAGERS,
+    "workspace:legal-bases": ADMIN,
+    "workspace:legal-basis-new": ADMIN,
+    "workspace:legal-basis": ADMIN,
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -266,8 +282,20 @@ def objects(demo, centres):
             "user": user("anna").pk,
             "slug": home.slug,
             "code": "sv",
+            **directory_objects(),
         }
     )
+
+
+def directory_objects():
+    """A partner of the demo, one of its services with opening hours, and a legal basis."""
+    service = PartnerService.objects.filter(schedules__isnull=False).first()
+    return {
+        "partner": service.partner_id,
+        "partner_service": service.pk,
+        "partner_hours": service.schedules.first().pk,
+        "legal_basis": LegalBasis.objects.first().pk,
+    }
 
 
 def casework_objects(home, person):
@@ -386,6 +414,15 @@ OBJECT_FOR = {
     "referral-status": "referral",
     "referral-meeting": "referral",
     "legal-basis-active": "legal_basis",
+    "partner": "partner",
+    "partner-edit": "partner",
+    "partner-service-new": "partner",
+    "partner-service": "partner_service",
+    "partner-service-capacity": "partner_service",
+    "partner-hours-new": "partner_service",
+    "partner-hours": "partner_hours",
+    "partner-hours-delete": "partner_hours",
+    "legal-basis": "legal_basis",
 }
 
 

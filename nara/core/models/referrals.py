@@ -97,9 +97,18 @@ class PartnerServiceSchedule(models.Model):
     bymonthday = models.CharField(_("days of month"), max_length=40, blank=True)
     opens_at = models.TimeField(_("opens at"))
     closes_at = models.TimeField(_("closes at"))
+    # HSDS valid_from/valid_to; valid_from is also the rule's dtstart, which a rule repeating
+    # every other week needs to say which weeks it means.
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    description = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("e.g. drop-in, no appointment needed")
+    )
 
     class Meta:
         verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["opens_at", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(closes_at__gt=F("opens_at")), name="partner_schedule_closes_after"
