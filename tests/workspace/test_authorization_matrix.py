@@ -16,6 +16,7 @@ from nara.core.actions.escalations import do_create_escalation
 from nara.core.actions.households import do_add_member, do_create_household
 from nara.core.actions.journal import do_write_note
 from nara.core.actions.people import do_create_person
+from nara.core.actions.referrals import do_send_incoming_referral, do_send_referral
 from nara.core.models import (
     Alias,
     Area,
@@ -25,6 +26,7 @@ from nara.core.models import (
     FollowUpTask,
     Household,
     MythFact,
+    Partner,
     Schedule,
     ScheduleException,
     Service,
@@ -140,6 +142,18 @@ EXPECTED = {
     "workspace:aliases": CASEWORKERS,
     "workspace:alias": {"manager", "worker"},
     "workspace:alias-unlink": {"manager", "worker"},
+    # The partner portal: partner users only, their own organisation's referrals.
+    "workspace:portal": {"partner"},
+    "workspace:portal-referral": {"partner"},
+    "workspace:portal-referral-status": {"partner"},
+    "workspace:portal-send": {"partner"},
+    "workspace:portal-sent": {"partner"},
+    "workspace:portal-sent-withdraw": {"partner"},
+    # Referrals from partners at the centre (own centre only).
+    "workspace:incoming-list": CASEWORKERS,
+    "workspace:incoming": {"manager", "worker"},
+    "workspace:incoming-status": {"manager", "worker"},
+    "workspace:incoming-link": {"manager", "worker"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -199,7 +213,7 @@ def objects(demo, centres):
         alias_name="Matrix",
         offer_service=home.services.get(slug="samtal"),
     )
-    return casework_objects(home, person) | {
+    return casework_objects(home, person) | referral_objects(home, alias) | {
         "contact": contact.pk,
         "offer": contact.offers.get().pk,
         "scenario": create_example_scenario(actor="test", municipality=demo).pk,
@@ -259,7 +273,38 @@ def casework_objects(home, person):
     }
 
 
+def referral_objects(home, alias):
+    """A referral from the first centre to petra's school, and one from the school to it."""
+    school = Partner.objects.get(memberships__user__username="petra")
+    outgoing = do_send_referral(
+        actor=user("anna"),
+        center=home,
+        service=school.services.first(),
+        topic="school-absence",
+        alias=alias,
+    )
+    incoming = do_send_incoming_referral(
+        actor=user("petra"),
+        partner=school,
+        center=home,
+        topic="school-absence",
+        family_name="Familjen Matris",
+        family_contact="+46701740699",
+        consent_given_by="guardian",
+        consent_given_how="verbal",
+        consent_scope=["identity", "contact_details"],
+    )
+    return {"outgoing_referral": outgoing.pk, "incoming_referral": incoming.pk}
+
+
 OBJECT_FOR = {
+    "portal-referral": "outgoing_referral",
+    "portal-referral-status": "outgoing_referral",
+    "portal-sent": "incoming_referral",
+    "portal-sent-withdraw": "incoming_referral",
+    "incoming": "incoming_referral",
+    "incoming-status": "incoming_referral",
+    "incoming-link": "incoming_referral",
     "schedule": "schedule",
     "schedule-delete": "schedule",
     "exception": "exception",
