@@ -141,9 +141,7 @@ def test_another_organisation_never_reaches_a_referral_not_even_by_guessing_ids(
     ).exists()
 
 
-def test_partner_users_get_no_casework_and_no_centre_side_of_referrals(
-    as_partner, centres, sara
-):
+def test_partner_users_get_no_casework_and_no_centre_side_of_referrals(as_partner, centres, sara):
     incoming = send_in(centres[0])
     for url in (
         "/staff/today/",
@@ -338,9 +336,7 @@ def test_the_partner_withdraws_only_before_the_centre_received_it(as_partner, ce
 # The centre's side of a family sent in ------------------------------------------------------
 
 
-def test_the_centre_makes_contact_sees_the_time_to_first_contact_and_closes(
-    as_worker, centres
-):
+def test_the_centre_makes_contact_sees_the_time_to_first_contact_and_closes(as_worker, centres):
     referral = send_in(centres[0], name="Sara Berg")
     today = as_worker.get("/staff/").content.decode()
     assert f"/staff/incoming/{referral.pk}/" in today  # the task links to the referral
