@@ -213,30 +213,34 @@ def objects(demo, centres):
         alias_name="Matrix",
         offer_service=home.services.get(slug="samtal"),
     )
-    return casework_objects(home, person) | referral_objects(home, alias) | {
-        "contact": contact.pk,
-        "offer": contact.offers.get().pk,
-        "scenario": create_example_scenario(actor="test", municipality=demo).pk,
-        "appointment": appointment.pk,
-        "question": asked.pk,
-        "callback": called.pk,
-        "task": FollowUpTask.objects.get(appointment=appointment).pk,
-        "centre": home.pk,
-        "schedule": Schedule.objects.filter(center=home).first().pk,
-        "exception": ScheduleException.objects.filter(center=home).first().pk,
-        "directory": home.staff.first().pk,
-        "service": Service.objects.first().pk,
-        "area": Area.objects.first().pk,
-        "myth": MythFact.objects.first().pk,
-        "person": person.pk,
-        "household": household.pk,
-        "member": member.pk,
-        "alias": alias.pk,
-        "emergency": grant.pk,
-        "user": user("anna").pk,
-        "slug": home.slug,
-        "code": "sv",
-    }
+    return (
+        casework_objects(home, person)
+        | referral_objects(home, alias)
+        | {
+            "contact": contact.pk,
+            "offer": contact.offers.get().pk,
+            "scenario": create_example_scenario(actor="test", municipality=demo).pk,
+            "appointment": appointment.pk,
+            "question": asked.pk,
+            "callback": called.pk,
+            "task": FollowUpTask.objects.get(appointment=appointment).pk,
+            "centre": home.pk,
+            "schedule": Schedule.objects.filter(center=home).first().pk,
+            "exception": ScheduleException.objects.filter(center=home).first().pk,
+            "directory": home.staff.first().pk,
+            "service": Service.objects.first().pk,
+            "area": Area.objects.first().pk,
+            "myth": MythFact.objects.first().pk,
+            "person": person.pk,
+            "household": household.pk,
+            "member": member.pk,
+            "alias": alias.pk,
+            "emergency": grant.pk,
+            "user": user("anna").pk,
+            "slug": home.slug,
+            "code": "sv",
+        }
+    )
 
 
 def casework_objects(home, person):
