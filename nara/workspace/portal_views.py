@@ -30,6 +30,7 @@ from nara.core.models import OPEN_STATUSES, Center, Consent, Partner, Referral, 
 from nara.lib.personnummer import contains_identity_number
 from nara.lib.topics import TOPIC_CHOICES
 
+from . import views
 from .decorators import staff_view
 from .forms import forget
 
@@ -54,6 +55,7 @@ def portal(request):
     for referral in sent:
         referral.partner_status = partner_status(referral)
     context = {
+        **views.index_context(request.user),
         "partners": Partner.objects.filter(pk__in=access.partner_ids(request.user)),
         "addressed": addressed[:SHOWN],
         "sent": sent,
