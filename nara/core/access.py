@@ -344,3 +344,37 @@ def get_legal_basis(user, pk):
     if basis is None:
         raise Http404
     return basis
+
+
+# Referrals and the partner portal. A partner user reaches only the referrals of their own
+# organisation: those addressed to it (outgoing from a centre) and those it sent (incoming).
+# Any other id, existing or not, gets the same 404, so ids cannot be probed.
+
+
+def partner_ids(user):
+    """The partner organisations the user works for as a partner user."""
+    return {m.partner_id for m in memberships(user) if m.role == Role.PARTNER_USER}
+
+
+def partner_referrals(user):
+    return Referral.objects.filter(partner_id__in=partner_ids(user))
+
+
+def get_partner_referral(user, pk, *, direction):
+    """A referral of the user's partner organisation in `direction`, or Http404."""
+    digits = str(pk).isascii() and str(pk).isdigit()
+    referral = (
+        partner_referrals(user).filter(pk=pk, direction=direction).first() if digits else None
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def get_incoming_referral(user, pk):
+    """An incoming referral (from a partner) to one of the user's own centres, for reading and
+    changing; the same PermissionDenied for every other id."""
+    referral = get_own_casework_object(user, Referral, pk)
+    if referral.direction != Referral.Direction.INCOMING:
+        raise PermissionDenied
+    return referral

@@ -33,7 +33,8 @@ from nara.core.actions.staff import do_create_staff_user
 from nara.core.content_defaults import DEFAULT_MYTHS
 from nara.core.demo_casework import build_casework, delete_casework
 from nara.core.demo_geo import CENTRE_E, CENTRE_N, district_polygons, point_wgs84, to_wgs84_geojson
-from nara.core.demo_partners import SCHOOL, build_partners
+from nara.core.demo_partners import build_partners
+from nara.core.demo_referrals import build_referrals, delete_referrals, demo_partners
 from nara.core.models import (
     Area,
     Availability,
@@ -49,7 +50,8 @@ from nara.core.models import (
 from nara.core.queries import local_now
 
 ACTOR = "demo_data"
-# username, password, role, where: indexes into the social centres (0-2) and bases (3-6).
+# username, password, role, where: indexes into the social centres (0-2) and bases (3-6), or
+# for a partner user the name of their organisation.
 # Every centre and base has at least one account, so whatever a visitor books can be seen.
 BASES = (3, 4, 5, 6)
 DEMO_STAFF = [
@@ -62,7 +64,10 @@ DEMO_STAFF = [
     ("jonas", "demo-jonas-pass-2026", Role.SOCIAL_WORKER, (2,)),
     ("bengt", "demo-bengt-pass-2026", Role.SOCIAL_WORKER, BASES),
     ("ahmed", "demo-ahmed-pass-2026", Role.ANALYST, ()),
-    ("petra", "demo-petra-pass-2026", Role.PARTNER_USER, ()),
+    # Partner users: where is the partner organisation's name.
+    ("petra", "demo-petra-pass-2026", Role.PARTNER_USER, "Ekbackens skola"),
+    ("vera", "demo-vera-pass-2026", Role.PARTNER_USER, "BVC Ekbacken"),
+    ("bodil", "demo-bodil-pass-2026", Role.PARTNER_USER, "BUP, regionen"),
 ]
 # Feature property → indicator name.
 INDICATORS = {
@@ -82,6 +87,7 @@ def delete_demo():
 
     example = Municipality.objects.filter(is_example=True)
     users = get_user_model().objects.filter(username__in=[s[0] for s in DEMO_STAFF])
+    delete_referrals(example)
     delete_casework(example)
     EmergencyAccess.objects.filter(user__in=users).delete()
     Appointment.objects.filter(center__municipality__in=example).delete()
@@ -134,11 +140,21 @@ def build_demo(*, seed, activity=True):
         return summary + "."
     visits = sum(_activity(center, rng) for center in centres)
     contacts = build_casework(centres, rng)
+    referrals = build_referrals(centres[0], _first_worker(centres[0]))
     return summary + (
         f", {visits} visits around today, call-backs and questions, "
-        f"{contacts} contacts with offers, a family, a journal note, an escalation "
-        "and partner meetings."
+        f"{contacts} contacts with offers, a family, a journal note, an escalation, "
+        f"partner meetings and {referrals} referrals to and from partners."
     )
+
+
+def _first_worker(centre):
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(
+        memberships__center=centre, memberships__role=Role.SOCIAL_WORKER
+    )
+    return users.order_by("pk").first()
 
 
 def _need_scores(districts, hotspots, rng):
@@ -634,11 +650,13 @@ def demo_workplaces():
 
 
 def _staff_accounts(municipality, places, seed):
-    partners = build_partners(municipality, ACTOR, timezone.localdate())
-    school = partners[SCHOOL]
+    build_partners(municipality, ACTOR, timezone.localdate())
+    partners = demo_partners(municipality)  # by name: the directory's, and the portal's logins
     for username, password, role, where in DEMO_STAFF:
-        partner = school if role == Role.PARTNER_USER else None
-        roles = [(role, places[i], None) for i in where] or [(role, None, partner)]
+        if role == Role.PARTNER_USER:
+            roles = [(role, None, partners[where])]
+        else:
+            roles = [(role, places[i], None) for i in where] or [(role, None, None)]
         user = do_create_staff_user(
             actor=ACTOR,
             username=username,

@@ -52,11 +52,12 @@ from nara.core.models import (
     Person,
     Referral,
     ReferralStatus,
+    Role,
     SupportOffer,
 )
 from nara.lib.personnummer import contains_identity_number
 
-from . import views
+from . import portal_views, views
 from .decorators import staff_view
 from .forms import forget
 
@@ -207,7 +208,7 @@ def open_tasks_for(user, ids):
 def _tasks(days, ids, user, today):
     due = open_tasks_for(user, ids).filter(due__lte=today)
     order = (F("mine_first").asc(), F("due").asc(), F("pk").asc())
-    _fill(days, "tasks", _capped(due.select_related("assigned_to"), *order))
+    _fill(days, "tasks", _capped(due.select_related("assigned_to", "referral"), *order))
     for centre_id, n in _totals(due).items():
         days[centre_id].tasks_total = n
     for day in days.values():
@@ -329,9 +330,12 @@ def _audit_today(user, centres):
 
 @staff_view()
 def start(request):
-    """/staff/: the day's work for centre roles; the list of tools for everyone else."""
+    """/staff/: the day's work for centre roles, the portal for partner users; the list of
+    tools for everyone else."""
     if access.has_role(request.user, *CENTRE_ROLES):
         return today(request)
+    if access.has_role(request.user, Role.PARTNER_USER):
+        return portal_views.portal(request)
     return views.index(request)
 
 

@@ -92,4 +92,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_referrals")),
     path("", include("nara.workspace.urls_feedback")),
     path("", include("nara.workspace.urls_partners")),
+    path("", include("nara.workspace.urls_referrals_portal")),
 ]

@@ -74,7 +74,8 @@ def test_a_family_with_offers_consent_journal_and_an_escalation_clock(lively_dem
         assert set(offers.values_list("answer", flat=True)) == {"accepted", "thinking", "declined"}
         assert offers.filter(household=household, answer="accepted", started_on__isnull=False)
         assert not offers.filter(service__documentation_level="counts_only").exclude(household=None)
-        assert Consent.objects.get(center=centre).is_valid()
+        # The family's consent (the referrals' consents to partners aside).
+        assert Consent.objects.get(center=centre, recipient_partner=None).is_valid()
         note = JournalNote.objects.get(center=centre)
         assert "rutiner" in note.text and "rutiner" not in note.text_encrypted
         # Signed by the journal's own signing: the page shows no tampering warning.
@@ -134,3 +135,36 @@ def test_the_demo_with_casework_can_be_rebuilt(lively_demo):
     assert "contacts with offers" in out.getvalue()
     assert Municipality.objects.filter(is_example=True).count() == 1
     assert Household.objects.count() == social_centres().count()
+
+
+def test_referrals_in_every_state_to_and_from_partners_with_partner_logins(lively_demo):
+    from nara.core.actions.incoming import incoming_family
+    from nara.core.demo import DEMO_STAFF
+    from nara.core.models import Membership, Partner, Referral, ReferralStatus, Role
+
+    names = set(Partner.objects.filter(municipality=lively_demo).values_list("name", flat=True))
+    assert {"Ekbackens skola", "BVC Ekbacken", "BUP, regionen", "Polisen, lokalpolisområdet"} <= (
+        names
+    )
+    partner_users = {
+        m.user.username: m.partner.name
+        for m in Membership.objects.filter(role=Role.PARTNER_USER).select_related("user", "partner")
+    }
+    assert partner_users == {
+        "petra": "Ekbackens skola",
+        "vera": "BVC Ekbacken",
+        "bodil": "BUP, regionen",
+    }
+    assert set(partner_users) <= {username for username, *_rest in DEMO_STAFF}
+    outgoing = Referral.objects.filter(direction="outgoing", center__municipality=lively_demo)
+    assert set(outgoing.values_list("status", flat=True)) == set(ReferralStatus.values)
+    assert not outgoing.filter(consent=None).exists()  # every one with the family's consent
+    incoming = Referral.objects.filter(direction="incoming", center__municipality=lively_demo)
+    assert {"sent", "received", "contact_made", "closed", "withdrawn"} <= set(
+        incoming.values_list("status", flat=True)
+    )
+    assert all(incoming_family(r)["name"] for r in incoming)
+    waiting = FollowUpTask.objects.filter(
+        referral__in=incoming, due=timezone.localdate(), done_at=None
+    )
+    assert waiting.exists()  # a family sent in today waits in the today view

@@ -17,7 +17,7 @@ from nara.core.actions.households import do_add_member, do_create_household
 from nara.core.actions.journal import do_write_note
 from nara.core.actions.meetings import AgreedAction, do_record_meeting
 from nara.core.actions.people import do_create_person
-from nara.core.actions.referrals import do_send_referral
+from nara.core.actions.referrals import do_send_incoming_referral, do_send_referral
 from nara.core.models import (
     Alias,
     Area,
@@ -187,6 +187,18 @@ EXPECTED = {
     "workspace:legal-bases": ADMIN,
     "workspace:legal-basis-new": ADMIN,
     "workspace:legal-basis": ADMIN,
+    # The partner portal: partner users only, their own organisation's referrals.
+    "workspace:portal": {"partner"},
+    "workspace:portal-referral": {"partner"},
+    "workspace:portal-referral-status": {"partner"},
+    "workspace:portal-send": {"partner"},
+    "workspace:portal-sent": {"partner"},
+    "workspace:portal-sent-withdraw": {"partner"},
+    # Referrals from partners at the centre (own centre only).
+    "workspace:incoming-list": CASEWORKERS,
+    "workspace:incoming": {"manager", "worker"},
+    "workspace:incoming-status": {"manager", "worker"},
+    "workspace:incoming-link": {"manager", "worker"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -257,6 +269,7 @@ def objects(demo, centres):
     return (
         casework_objects(home, person)
         | referral_objects(home, alias)
+        | portal_objects(home, alias)
         | {
             "meeting": meeting.pk,
             "meeting_action": meeting.actions.get().pk,
@@ -355,7 +368,38 @@ def referral_objects(home, alias):
     return {"referral": referral.pk, "legal_basis": basis.pk}
 
 
+def portal_objects(home, alias):
+    """A referral from the first centre to petra's school, and one from the school to it."""
+    school = Partner.objects.get(memberships__user__username="petra")
+    outgoing = do_send_referral(
+        actor=user("anna"),
+        center=home,
+        service=school.services.first(),
+        topic="school-absence",
+        alias=alias,
+    )
+    incoming = do_send_incoming_referral(
+        actor=user("petra"),
+        partner=school,
+        center=home,
+        topic="school-absence",
+        family_name="Familjen Matris",
+        family_contact="+46701740699",
+        consent_given_by="guardian",
+        consent_given_how="verbal",
+        consent_scope=["identity", "contact_details"],
+    )
+    return {"outgoing_referral": outgoing.pk, "incoming_referral": incoming.pk}
+
+
 OBJECT_FOR = {
+    "portal-referral": "outgoing_referral",
+    "portal-referral-status": "outgoing_referral",
+    "portal-sent": "incoming_referral",
+    "portal-sent-withdraw": "incoming_referral",
+    "incoming": "incoming_referral",
+    "incoming-status": "incoming_referral",
+    "incoming-link": "incoming_referral",
     "schedule": "schedule",
     "schedule-delete": "schedule",
     "exception": "exception",

@@ -248,8 +248,14 @@ def allowed_steps(referral, *, by_partner):
     """The statuses this side may set next."""
     recipient_is_partner = referral.direction == Direction.OUTGOING
     own = RECIPIENT_STEPS if by_partner == recipient_is_partner else SENDER_STEPS
-    if by_partner and referral.direction == Direction.INCOMING:
-        own = {Status.WITHDRAWN}
+    if referral.direction == Direction.INCOMING:
+        # The partner may only take the family back before the centre has it; the centre
+        # receives, makes contact and closes the referral itself.
+        own = (
+            ({Status.WITHDRAWN} if referral.status == Status.SENT else set())
+            if by_partner
+            else RECIPIENT_STEPS | {Status.CLOSED}
+        )
     return [s for s in Status.values if s in NEXT_STATUS[referral.status] and s in own]
 
 
