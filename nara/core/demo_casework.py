@@ -22,15 +22,18 @@ from nara.core import audit, crypto
 from nara.core.actions.consent import do_record_consent
 from nara.core.actions.followups import do_create_task
 from nara.core.actions.people import do_create_person
+from nara.core.demo_outreach import build_outreach_and_groups
 from nara.core.models import (
     Alias,
     Consent,
     Contact,
     Escalation,
+    GroupActivity,
     Household,
     HouseholdMember,
     JournalNote,
     Membership,
+    OutreachShift,
     Role,
     Service,
     SupportOffer,
@@ -109,6 +112,7 @@ def _centre(centre, index, rng):
     contacts += _returning_alias(centre, anonymous, worker, today, areas[0])
     contacts += _family(centre, index, full, worker, today, areas[-1])
     _tasks(centre, worker, today)
+    build_outreach_and_groups(centre, worker, manager, rng)
     return contacts
 
 
@@ -341,6 +345,8 @@ def _tasks(centre, worker, today):
 def delete_casework(municipality):
     """Casework of the example municipality, children first (the audit trail stays)."""
     centres = {"center__municipality__in": municipality}
+    OutreachShift.objects.filter(**centres).delete()
+    GroupActivity.objects.filter(**centres).delete()
     SupportOffer.objects.filter(**centres).delete()
     Escalation.objects.filter(**centres).delete()
     notes = JournalNote.objects.filter(**centres)

@@ -12,6 +12,8 @@ from nara.core import access
 MENU = [
     ("workspace:centres", _("Centres")),
     ("workspace:people", _("People")),
+    ("workspace:outreach", _("Outreach")),
+    ("workspace:groups", _("Groups")),
     ("workspace:services", _("Services")),
     ("workspace:log-review", _("Log review")),
     ("workspace:planning", _("Planning")),

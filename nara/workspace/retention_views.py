@@ -23,6 +23,8 @@ PROTOCOL_LABELS = {
     "journal_notes": RecordType.NOTE.label,
     "escalations": RecordType.ESCALATION.label,
     "aliases": RecordType.ALIAS.label,
+    "group_participants": RecordType.PARTICIPANT.label,
+    "waiting_list": RecordType.WAITING_LIST.label,
     "consents": RecordType.CONSENT.label,
     "households": RecordType.HOUSEHOLD.label,
     "people": RecordType.PERSON.label,

@@ -88,4 +88,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_journal")),
     path("", include("nara.workspace.urls_today")),
     path("", include("nara.workspace.urls_retention")),
+    path("", include("nara.workspace.urls_outreach")),
 ]

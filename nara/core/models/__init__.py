@@ -32,6 +32,15 @@ from .centers import CatchmentMembership, Center, Schedule, ScheduleException, S
 from .content import ContentVersion, MythFact, PageFeedback
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
 from .limits import RateCounter
+from .outreach import (
+    GroupActivity,
+    GroupParticipant,
+    GroupSession,
+    OutreachCount,
+    OutreachShift,
+    SessionAttendance,
+    WaitingListEntry,
+)
 from .people import (
     REPLACEABLE_KINDS,
     TEMPORARY_KINDS,
@@ -52,6 +61,13 @@ from .staff import (
 )
 
 __all__ = [
+    "GroupActivity",
+    "GroupParticipant",
+    "GroupSession",
+    "OutreachCount",
+    "OutreachShift",
+    "SessionAttendance",
+    "WaitingListEntry",
     "AgeBand",
     "Alias",
     "Channel",

@@ -397,6 +397,8 @@ class RecordType(models.TextChoices):
     PERSON = "person", _("people")
     HOUSEHOLD = "household", _("households")
     ALIAS = "alias", _("aliases")
+    PARTICIPANT = "participant", _("group participants")
+    WAITING_LIST = "waiting_list", _("group waiting lists")
 
 
 class RetentionPolicy(models.Model):
