@@ -79,7 +79,8 @@ def _sessions(group, leader, today, days, *, partner_leader=""):
 
 
 def _homework_cafe(centre, worker, today):
-    service = Service.objects.filter(centers=centre, documentation_level="counts_only").first()
+    services = Service.objects.filter(centers=centre, documentation_level="counts_only")
+    service = services.filter(slug="motesplats").first() or services.first()
     if service is None:
         return
     group = do_create_group(
@@ -92,7 +93,8 @@ def _homework_cafe(centre, worker, today):
 
 
 def _parenting_group(centre, worker, today, partners):
-    service = Service.objects.filter(centers=centre, documentation_level="full").first()
+    services = Service.objects.filter(centers=centre, documentation_level="full")
+    service = services.filter(slug="unga").first() or services.first()
     parent = Person.objects.filter(center=centre, households__relationship="parent").first()
     if service is None or parent is None:
         return

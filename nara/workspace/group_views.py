@@ -31,7 +31,7 @@ from .outreach_forms import (
     SessionForm,
     participant_name,
 )
-from .outreach_views import choose_centre
+from .outreach_views import choose_centre, posted
 from .people_views import IDENTITY_NUMBER, PersonnummerField
 
 # Fields of a crafted request that would name someone; refused where the service does not
@@ -45,7 +45,7 @@ class PersonForm(forms.Form):
 
 @staff_view(*CENTRE_ROLES)
 def groups_start(request):
-    return choose_centre(request, "workspace:group-list", _("Group activities"))
+    return choose_centre(request, "workspace:group-list", _("Group activities"), group_list)
 
 
 @staff_view(*CENTRE_ROLES)
@@ -59,7 +59,7 @@ def group_list(request, pk):
 @staff_view(*CENTRE_ROLES)
 def group_new(request, pk):
     centre = access.get_own_centre(request.user, pk)
-    form = GroupForm(request.POST or None, centre=centre)
+    form = GroupForm(posted(request), centre=centre)
     if request.method == "POST" and form.is_valid():
         try:
             group = actions.do_create_group(actor=request.user, center=centre, **form.values())
@@ -238,7 +238,7 @@ def participant_leave(request, pk):
 @staff_view(*CENTRE_ROLES)
 def session_new(request, pk):
     group = _own_group(request.user, pk)
-    form = SessionForm(request.POST or None, centre=group.center, user=request.user)
+    form = SessionForm(posted(request), centre=group.center, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_add_session(actor=request.user, activity=group, **form.values())
@@ -267,7 +267,7 @@ def session_detail(request, pk):
         .order_by("joined_on", "pk")
     )
     initial = {"attended": session.attended, "present": [str(pk) for pk in marked]}
-    form = AttendanceForm(request.POST or None, participants=participants, initial=initial)
+    form = AttendanceForm(posted(request), participants=participants, initial=initial)
     crafted = request.method == "POST" and "present" in request.POST
     if crafted and actions.registers_people(group.service) is None:
         # Counts only: no one is marked by name. Refused before anything is saved.

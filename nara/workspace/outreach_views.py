@@ -17,18 +17,23 @@ from .outreach_forms import OutreachForm
 SHOWN = 50
 
 
-def choose_centre(request, url_name, title):
-    """The one own centre's page, or a choice of the user's centres."""
+def posted(request):
+    """The posted data, also when empty (an empty POST is a bound form that shows errors)."""
+    return request.POST if request.method == "POST" else None
+
+
+def choose_centre(request, url_name, title, page):
+    """The one own centre's page (shown here), or a choice of the user's centres."""
     centres = list(access.casework_centres(request.user))
     if len(centres) == 1:
-        return redirect(url_name, centres[0].pk)
+        return page(request, centres[0].pk)
     context = {"centres": centres, "url_name": url_name, "title": title}
     return render(request, "workspace/outreach/choose_centre.html", context)
 
 
 @staff_view(*CENTRE_ROLES)
 def outreach_start(request):
-    return choose_centre(request, "workspace:outreach-list", _("Outreach"))
+    return choose_centre(request, "workspace:outreach-list", _("Outreach"), outreach_list)
 
 
 @staff_view(*CENTRE_ROLES)
@@ -69,7 +74,7 @@ def _form_page(request, centre, form, shift=None):
 @staff_view(*CENTRE_ROLES)
 def outreach_new(request, pk):
     centre = access.get_own_centre(request.user, pk)
-    form = OutreachForm(request.POST or None, centre=centre, user=request.user)
+    form = OutreachForm(posted(request), centre=centre, user=request.user)
     if request.method == "POST" and form.is_valid():
 
         def save(**values):
@@ -112,9 +117,7 @@ def _initial(shift):
 def outreach_edit(request, pk):
     shift = access.get_own_casework_object(request.user, OutreachShift, pk)
     centre = shift.center
-    form = OutreachForm(
-        request.POST or None, centre=centre, user=request.user, initial=_initial(shift)
-    )
+    form = OutreachForm(posted(request), centre=centre, user=request.user, initial=_initial(shift))
     if request.method == "POST" and form.is_valid():
 
         def save(**values):
@@ -122,7 +125,7 @@ def outreach_edit(request, pk):
 
         if _save(request, form, save) is not None:
             messages.success(request, _("Saved."))
-            return redirect("workspace:outreach", shift.pk)
+            return redirect("workspace:outreach-shift", shift.pk)
     return _form_page(request, centre, form, shift)
 
 
