@@ -537,6 +537,14 @@ EXPECTED_FORMS = {
     "workspace:planning-export-csv",
     "workspace:planning-export-xlsx",
     "workspace:calendar",
+    "workspace:outreach-new",
+    "workspace:outreach-edit",
+    "workspace:group-new",
+    "workspace:group-session-new",
+    "workspace:group-session",
+    "workspace:group-register",
+    "workspace:group-waiting-add",
+    "workspace:group-leave",
 }
 
 
