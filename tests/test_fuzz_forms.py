@@ -562,6 +562,14 @@ EXPECTED_FORMS = {
     "workspace:partner-hours",
     "workspace:legal-basis-new",
     "workspace:legal-basis",
+    "workspace:outreach-new",
+    "workspace:outreach-edit",
+    "workspace:group-new",
+    "workspace:group-session-new",
+    "workspace:group-session",
+    "workspace:group-register",
+    "workspace:group-waiting-add",
+    "workspace:group-leave",
 }
 
 

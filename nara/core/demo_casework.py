@@ -29,15 +29,18 @@ from nara.core.actions.meetings import (
 )
 from nara.core.actions.offers import do_offer_another, do_start_offer
 from nara.core.actions.people import do_create_person
+from nara.core.demo_outreach import build_outreach_and_groups
 from nara.core.models import (
     Alias,
     Area,
     Consent,
     Contact,
     Escalation,
+    GroupActivity,
     Household,
     JournalNote,
     Membership,
+    OutreachShift,
     Partner,
     PartnerMeeting,
     Role,
@@ -121,6 +124,7 @@ def _centre(centre, index, rng):
         contacts += _family(centre, index, full, worker, today, areas[-1])
     _tasks(centre, worker, today)
     _meetings(centre, worker, manager, today)
+    build_outreach_and_groups(centre, worker, manager, rng)
     return contacts
 
 
@@ -346,6 +350,8 @@ def delete_casework(municipality):
     """Casework of the example municipality, children first (the audit trail stays)."""
     centres = {"center__municipality__in": municipality}
     PartnerMeeting.objects.filter(**centres).delete()
+    OutreachShift.objects.filter(**centres).delete()
+    GroupActivity.objects.filter(**centres).delete()
     SupportOffer.objects.filter(**centres).delete()
     Escalation.objects.filter(**centres).delete()
     notes = JournalNote.objects.filter(**centres)

@@ -14,6 +14,8 @@ MENU = [
     ("workspace:people", _("People")),
     ("workspace:meetings", _("Meetings")),
     ("workspace:referrals", _("Referrals")),
+    ("workspace:outreach", _("Outreach")),
+    ("workspace:groups", _("Groups")),
     ("workspace:services", _("Services")),
     ("workspace:partners", _("Partners")),
     ("workspace:log-review", _("Log review")),

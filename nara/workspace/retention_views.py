@@ -24,6 +24,8 @@ PROTOCOL_LABELS = {
     "referrals": RecordType.REFERRAL.label,
     "escalations": RecordType.ESCALATION.label,
     "aliases": RecordType.ALIAS.label,
+    "group_participants": RecordType.PARTICIPANT.label,
+    "waiting_list": RecordType.WAITING_LIST.label,
     "consents": RecordType.CONSENT.label,
     "households": RecordType.HOUSEHOLD.label,
     "people": RecordType.PERSON.label,

@@ -93,4 +93,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_feedback")),
     path("", include("nara.workspace.urls_partners")),
     path("", include("nara.workspace.urls_referrals_portal")),
+    path("", include("nara.workspace.urls_outreach")),
 ]

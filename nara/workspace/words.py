@@ -181,6 +181,17 @@ ACTION_LABELS = {
     "user.roles": _("roles changed"),
     "user.sign_in": _("signed in"),
     "user.sign_out_everywhere": _("signed out on all devices"),
+    "outreach.create": _("outreach shift recorded"),
+    "outreach.update": _("outreach shift corrected"),
+    "group.create": _("group activity created"),
+    "group.add_session": _("group session added"),
+    "group.attendance": _("group attendance recorded"),
+    "participant.register": _("group participant registered"),
+    "participant.leave": _("group participant left"),
+    "participant.attendance": _("group participant marked present or absent"),
+    "participant.view": _("group participants viewed"),
+    "waiting.add": _("added to a group's waiting list"),
+    "waiting.offer": _("group place offered from the waiting list"),
 }
 GENERIC_VERBS = {
     "create": _("%(object)s created"),

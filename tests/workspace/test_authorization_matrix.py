@@ -199,6 +199,22 @@ EXPECTED = {
     "workspace:incoming": {"manager", "worker"},
     "workspace:incoming-status": {"manager", "worker"},
     "workspace:incoming-link": {"manager", "worker"},
+    # Outreach and group activities (own centre only; the start pages for every centre role).
+    "workspace:outreach": CASEWORKERS,
+    "workspace:outreach-list": {"manager", "worker"},
+    "workspace:outreach-new": {"manager", "worker"},
+    "workspace:outreach-shift": {"manager", "worker"},
+    "workspace:outreach-edit": {"manager", "worker"},
+    "workspace:groups": CASEWORKERS,
+    "workspace:group-list": {"manager", "worker"},
+    "workspace:group-new": {"manager", "worker"},
+    "workspace:group": {"manager", "worker"},
+    "workspace:group-session-new": {"manager", "worker"},
+    "workspace:group-register": {"manager", "worker"},
+    "workspace:group-waiting-add": {"manager", "worker"},
+    "workspace:group-session": {"manager", "worker"},
+    "workspace:group-waiting-offer": {"manager", "worker"},
+    "workspace:group-leave": {"manager", "worker"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -270,6 +286,7 @@ def objects(demo, centres):
         casework_objects(home, person)
         | referral_objects(home, alias)
         | portal_objects(home, alias)
+        | outreach_objects(home, person)
         | {
             "meeting": meeting.pk,
             "meeting_action": meeting.actions.get().pk,
@@ -392,6 +409,42 @@ def portal_objects(home, alias):
     return {"outgoing_referral": outgoing.pk, "incoming_referral": incoming.pk}
 
 
+def outreach_objects(home, person):
+    """An outreach shift and a group (full documentation) with a session that has begun, a
+    participant and a waiting-list entry, at the first centre."""
+    import datetime as dt
+
+    from nara.core.actions import groups
+    from nara.core.actions.outreach import do_record_outreach
+
+    anna, now = user("anna"), timezone.now()
+    shift = do_record_outreach(
+        actor=anna,
+        center=home,
+        starts_at=now - dt.timedelta(hours=3),
+        ends_at=now,
+        staff=[anna],
+        area=Area.objects.filter(catchments__center=home).first(),
+        counts={("13-17", "male"): 4},
+    )
+    group = groups.do_create_group(
+        actor=anna, center=home, service=home.services.get(slug="unga"), title="Matrix", capacity=1
+    )
+    session = groups.do_add_session(
+        actor=anna, activity=group, starts_at=now - dt.timedelta(hours=1), ends_at=now
+    )
+    participant = groups.do_register_participant(actor=anna, activity=group, person=person)
+    other = do_create_person(actor="test", center=home, first_name="Vänta", last_name="Lista")
+    waiting = groups.do_add_to_waiting_list(actor=anna, activity=group, person=other)
+    return {
+        "shift": shift.pk,
+        "group": group.pk,
+        "session": session.pk,
+        "participant": participant.pk,
+        "waiting": waiting.pk,
+    }
+
+
 OBJECT_FOR = {
     "portal-referral": "outgoing_referral",
     "portal-referral-status": "outgoing_referral",
@@ -467,6 +520,15 @@ OBJECT_FOR = {
     "partner-hours": "partner_hours",
     "partner-hours-delete": "partner_hours",
     "legal-basis": "legal_basis",
+    "outreach-shift": "shift",
+    "outreach-edit": "shift",
+    "group": "group",
+    "group-session-new": "group",
+    "group-register": "group",
+    "group-waiting-add": "group",
+    "group-session": "session",
+    "group-waiting-offer": "waiting",
+    "group-leave": "participant",
 }
 
 

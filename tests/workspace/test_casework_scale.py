@@ -16,6 +16,8 @@ from nara.core.models import (
     Consent,
     Contact,
     Escalation,
+    GroupActivity,
+    GroupParticipant,
     Household,
     HouseholdMember,
     JournalNote,
@@ -30,6 +32,7 @@ from nara.core.models import (
     RetentionPolicy,
     Service,
     SupportOffer,
+    WaitingListEntry,
 )
 from tests.workspace.conftest import signed_in, user
 
@@ -139,6 +142,19 @@ def make(record_type, centre, service):
             status="done",
         )
         return PartnerMeeting, meeting.pk, "meetings", DAYS[record_type]
+    if record_type in (RecordType.PARTICIPANT, RecordType.WAITING_LIST):
+        group = GroupActivity.objects.create(
+            center=centre, service=service, title="Föräldragrupp", capacity=10
+        )
+        if record_type == RecordType.PARTICIPANT:
+            joined = GroupParticipant.objects.create(
+                activity=group, person=person(centre), joined_on=timezone.localdate()
+            )
+            return GroupParticipant, joined.pk, "group_participants", DAYS[record_type]
+        waiting = WaitingListEntry.objects.create(
+            activity=group, person=person(centre), added_on=timezone.localdate()
+        )
+        return WaitingListEntry, waiting.pk, "waiting_list", DAYS[record_type]
     alias = Alias.objects.create(center=centre, name="Stjärnan")
     return Alias, alias.pk, "aliases", DAYS[record_type]
 

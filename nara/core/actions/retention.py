@@ -3,17 +3,21 @@ records go when their retention period (RetentionPolicy, set by the administrato
 
 Casework records are purged child first, so nothing a kept record needs disappears under it:
 contacts and offers, journal notes (a correction and the note it corrects only together),
-escalations, aliases, consents, then households and people that have nothing left; and
-collaboration meetings (no personal data) with their actions and counts. A person or
+escalations, group participants and waiting-list entries that name someone, aliases,
+consents, then households and people that have nothing left; and collaboration meetings (no
+personal data) with their actions and counts. A person or
 household under legal hold keeps everything about it. The protocol records counts, never
 content.
+
+Outreach shifts and a group's attendance numbers are statistics, not personal data: they are
+kept. A waiting-list entry that is only a number (counts-only groups) is kept likewise.
 """
 
 import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -27,6 +31,7 @@ from nara.core.models import (
     Consent,
     Contact,
     Escalation,
+    GroupParticipant,
     Household,
     JournalNote,
     MeetingAction,
@@ -40,6 +45,7 @@ from nara.core.models import (
     RetentionPolicy,
     Slot,
     SupportOffer,
+    WaitingListEntry,
 )
 
 ANONYMISED = "–"
@@ -57,6 +63,10 @@ DEFAULT_RETENTION_DAYS = {
     RecordType.CONSENT: 365,
     RecordType.REFERRAL: 3 * 365,
     RecordType.MEETING: 5 * 365,
+    # After they left the group (or its last session, or joining when neither is known).
+    RecordType.PARTICIPANT: 2 * 365,
+    # After the entry was decided (placed, withdrawn), or added when it is still waiting.
+    RecordType.WAITING_LIST: 365,
 }
 
 
@@ -185,6 +195,8 @@ def _purge_casework(now):
         .exclude(Exists(SupportOffer.objects.filter(alias=OuterRef("pk"))))
         .exclude(Exists(Referral.objects.filter(alias=OuterRef("pk"))))
     )
+    counts["group_participants"] = _purge_participants(before(RecordType.PARTICIPANT))
+    counts["waiting_list"] = _purge_waiting(before(RecordType.WAITING_LIST))
     counts["aliases"] = _count(Alias, aliases)
     counts["consents"] = _purge_consents(before(RecordType.CONSENT))
     counts["households"] = _purge_households(before_time(RecordType.HOUSEHOLD))
@@ -275,6 +287,38 @@ def _purge_people(cutoff):
         | Q(Exists(Escalation.objects.filter(person=OuterRef("pk"))))
         | Q(Exists(Alias.objects.filter(person=OuterRef("pk"))))
         | Q(Exists(Referral.objects.filter(person=OuterRef("pk"))))
+        | Q(Exists(GroupParticipant.objects.filter(person=OuterRef("pk"))))
+        | Q(Exists(WaitingListEntry.objects.filter(person=OuterRef("pk"))))
         | Q(households__isnull=False)
     )
     return _count(Person, people)
+
+
+def _not_held(queryset):
+    return queryset.exclude(
+        Q(person__legal_hold=True)
+        | Q(person__households__household__legal_hold=True)
+        | Q(alias__person__legal_hold=True)
+    )
+
+
+def _purge_participants(cutoff):
+    """Participants who left (or whose group last met, or who joined) before `cutoff`; one
+    still in a group that meets is live work and stays."""
+    last_session = Max("activity__sessions__starts_at")
+    participants = (
+        GroupParticipant.objects.annotate(last_met=TruncDate(last_session))
+        .annotate(last=Coalesce("left_on", "last_met", "joined_on"))
+        .filter(last__lt=cutoff)
+    )
+    return _count(GroupParticipant, _not_held(participants))
+
+
+def _purge_waiting(cutoff):
+    """Waiting-list entries naming a person or alias, decided (or added) before `cutoff`."""
+    entries = (
+        WaitingListEntry.objects.filter(Q(person__isnull=False) | Q(alias__isnull=False))
+        .annotate(last=Coalesce("decided_on", "added_on"))
+        .filter(last__lt=cutoff)
+    )
+    return _count(WaitingListEntry, _not_held(entries))

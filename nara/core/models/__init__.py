@@ -40,6 +40,15 @@ from .feedback import (
 from .geo import Area, AreaIndicator, Municipality, PostcodeArea
 from .limits import RateCounter
 from .meetings import MeetingAction, PartnerMeeting, SSPFCount, YouthBand
+from .outreach import (
+    GroupActivity,
+    GroupParticipant,
+    GroupSession,
+    OutreachCount,
+    OutreachShift,
+    SessionAttendance,
+    WaitingListEntry,
+)
 from .people import (
     REPLACEABLE_KINDS,
     TEMPORARY_KINDS,
@@ -71,6 +80,13 @@ from .staff import (
 )
 
 __all__ = [
+    "GroupActivity",
+    "GroupParticipant",
+    "GroupSession",
+    "OutreachCount",
+    "OutreachShift",
+    "SessionAttendance",
+    "WaitingListEntry",
     "AgeBand",
     "Alias",
     "Channel",

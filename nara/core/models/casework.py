@@ -399,6 +399,8 @@ class RecordType(models.TextChoices):
     ALIAS = "alias", _("aliases")
     REFERRAL = "referral", _("referrals")
     MEETING = "meeting", _("collaboration meetings")
+    PARTICIPANT = "participant", _("group participants")
+    WAITING_LIST = "waiting_list", _("group waiting lists")
 
 
 class RetentionPolicy(models.Model):
