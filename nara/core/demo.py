@@ -47,6 +47,7 @@ from nara.core.models import (
     StaffMember,
 )
 from nara.core.queries import local_now
+from nara.insights import rollups
 
 ACTOR = "demo_data"
 # username, password, role, where: indexes into the social centres (0-2) and bases (3-6).
@@ -83,6 +84,10 @@ def delete_demo():
     example = Municipality.objects.filter(is_example=True)
     users = get_user_model().objects.filter(username__in=[s[0] for s in DEMO_STAFF])
     delete_casework(example)
+    # A fictional municipality deleted outright: its figures go too (not a retention purge).
+    rollups.forget_centres(
+        Center.objects.filter(municipality__in=example).values_list("pk", flat=True)
+    )
     EmergencyAccess.objects.filter(user__in=users).delete()
     Appointment.objects.filter(center__municipality__in=example).delete()
     Slot.objects.filter(center__municipality__in=example).delete()
@@ -134,6 +139,8 @@ def build_demo(*, seed, activity=True):
         return summary + "."
     visits = sum(_activity(center, rng) for center in centres)
     contacts = build_casework(centres, rng)
+    # The demo writes its rows directly: its centres' rollups are computed from them.
+    rollups.rebuild(centers=[c.pk for c in centres + bases], respect_purges=False)
     return summary + (
         f", {visits} visits around today, call-backs and questions, "
         f"{contacts} contacts with offers, a family, a journal note and an escalation."

@@ -109,6 +109,9 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     rebook_nudge_sent_at = models.DateTimeField(null=True, blank=True)
+    # A visit reminder (not a notice) reached the resident: the no-show rate is compared with
+    # and without one (insights). Kept when the purge deletes the reminders themselves.
+    reminder_sent = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["slot__starts_at"]
