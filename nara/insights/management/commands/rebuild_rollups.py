@@ -38,7 +38,7 @@ class Command(BaseCommand):
         report = rollups.rebuild(start=start, end=end, centers=centres)
         for name, part in report.items():
             first = part["from"].isoformat() if part["from"] else "the beginning"
-            last = (part["to"] - dt.timedelta(days=1)).isoformat() if part["to"] else "today"
+            last = (part["to"] - dt.timedelta(days=1)).isoformat() if part["to"] else "the end"
             line = f"{name}: {part['rows']} rows from {first} to {last}"
             if part["kept_before"]:
                 line += (
