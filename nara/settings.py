@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "nara.public",
     "nara.workspace",
     "nara.planning",
+    "nara.insights",
 ]
 
 MIDDLEWARE = [

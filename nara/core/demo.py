@@ -48,6 +48,7 @@ from nara.core.models import (
     StaffMember,
 )
 from nara.core.queries import local_now
+from nara.insights import rollups
 
 ACTOR = "demo_data"
 # username, password, role, where: indexes into the social centres (0-2) and bases (3-6), or
@@ -89,6 +90,10 @@ def delete_demo():
     users = get_user_model().objects.filter(username__in=[s[0] for s in DEMO_STAFF])
     delete_referrals(example)
     delete_casework(example)
+    # A fictional municipality deleted outright: its figures go too (not a retention purge).
+    rollups.forget_centres(
+        Center.objects.filter(municipality__in=example).values_list("pk", flat=True)
+    )
     EmergencyAccess.objects.filter(user__in=users).delete()
     Appointment.objects.filter(center__municipality__in=example).delete()
     Slot.objects.filter(center__municipality__in=example).delete()
@@ -141,6 +146,8 @@ def build_demo(*, seed, activity=True):
     visits = sum(_activity(center, rng) for center in centres)
     contacts = build_casework(centres, rng)
     referrals = build_referrals(centres[0], _first_worker(centres[0]))
+    # The demo writes its rows directly: its centres' rollups are computed from them.
+    rollups.rebuild(centers=[c.pk for c in centres + bases], respect_purges=False)
     return summary + (
         f", {visits} visits around today, call-backs and questions, "
         f"{contacts} contacts with offers, a family, a journal note, an escalation, "

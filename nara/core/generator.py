@@ -49,6 +49,7 @@ from nara.core.models import (
     Slot,
     SupportOffer,
 )
+from nara.insights import rollups
 from nara.lib.textfold import fold
 from nara.lib.topics import TOPICS
 
@@ -512,6 +513,9 @@ class Generator:
             models = [w.model for w in self.writers.values()]
             for sql in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(sql)
+        # Rows went in by COPY, past the actions: the new centres' rollups are computed once
+        # from them (every month; nothing of these centres was ever purged).
+        rollups.rebuild(centers=[c.pk for c in self.centres], respect_purges=False)
         return self.report()
 
     def _draw(self, mean):

@@ -62,6 +62,7 @@ from django.utils.translation import gettext as _
 
 from nara.core import audit, crypto
 from nara.core.models import Appointment, Reminder
+from nara.insights import rollups
 from nara.lib import messaging
 from nara.lib.dates import weekday_name
 
@@ -432,6 +433,8 @@ def _finish(reminder, status, *, action, error="", changes=None, always_audit=Fa
         updated = Reminder.objects.filter(
             pk=reminder.pk, status=Reminder.Status.SENDING, attempts=reminder.attempts
         ).update(**fields)
+        if updated and status == Reminder.Status.SENT and reminder.kind == KIND_REMINDER:
+            rollups.reminder_sent(reminder.appointment_id)
         if updated or always_audit:
             extra = dict(changes or {})
             if error:

@@ -20,6 +20,7 @@ from nara.core.models import (
     Reminder,
     Slot,
 )
+from nara.insights import rollups
 from nara.lib import calendar
 from nara.lib.dates import next_working_day
 
@@ -194,6 +195,7 @@ def do_book(
                 booked_by_staff=staff_actor is not None,
             )
             _schedule_reminders(appointment, phone=phone, email=email)
+            rollups.booking_created(appointment)
             audit.record(
                 actor=staff_actor or "resident",
                 action="appointment.book",
@@ -290,8 +292,10 @@ def do_rebook(*, appointment, slot_id):
     old_slot = appointment.slot_id
     try:
         with transaction.atomic():
+            rolled_up = rollups.locked_booking(appointment.pk)
             appointment.slot = slot
             appointment.save(update_fields=["slot"])
+            rollups.booking_changed(rolled_up, starts_at=slot.starts_at)
             phone = crypto.decrypt(appointment.phone_encrypted)
             email = crypto.decrypt(appointment.email_encrypted)
             appointment.reminders.filter(status=Reminder.Status.PENDING).update(
@@ -339,9 +343,11 @@ def do_correct_mark(*, actor, appointment, status, reason):
     if len(reason) < 5:
         raise BookingError("reason")
     with transaction.atomic():
+        rolled_up = rollups.locked_booking(appointment.pk)
         old = appointment.status
         appointment.status, appointment.status_changed_at = status, timezone.now()
         appointment.save(update_fields=["status", "status_changed_at"])
+        rollups.booking_changed(rolled_up, status=status)
         if status == Appointment.Status.NO_SHOW:
             _create_follow_up(appointment)
         else:
@@ -361,9 +367,11 @@ def do_correct_mark(*, actor, appointment, status, reason):
 
 def _set_status(appointment, status, *, actor):
     with transaction.atomic():
+        rolled_up = rollups.locked_booking(appointment.pk)
         old = appointment.status
         appointment.status, appointment.status_changed_at = status, timezone.now()
         appointment.save(update_fields=["status", "status_changed_at"])
+        rollups.booking_changed(rolled_up, status=status)
         if status != Appointment.Status.BOOKED:
             appointment.reminders.filter(status=Reminder.Status.PENDING).update(
                 status=Reminder.Status.CANCELLED

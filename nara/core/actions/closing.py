@@ -12,6 +12,7 @@ from nara.core import audit, crypto, queries, reminders
 from nara.core.actions import booking
 from nara.core.actions.centers import do_create, do_update
 from nara.core.models import Appointment, Reminder, ScheduleException, Slot
+from nara.insights import rollups
 
 CANCEL = "cancel"
 
@@ -122,8 +123,11 @@ def _move(appointment, slot_id, *, actor, closed_date):
     old_slot = appointment.slot_id
     try:
         with transaction.atomic():
+            rolled_up = rollups.locked_booking(appointment.pk)
             appointment.slot_id = slot_id
             appointment.save(update_fields=["slot"])
+            starts_at = Slot.objects.values_list("starts_at", flat=True).get(pk=slot_id)
+            rollups.booking_changed(rolled_up, starts_at=starts_at)
     except IntegrityError:
         raise booking.SlotTaken() from None
     appointment.refresh_from_db()  # the new slot for the texts and reminders

@@ -29,6 +29,7 @@ from nara.core.models import (
     SupportOffer,
     YesNoUnknown,
 )
+from nara.insights import rollups
 from nara.lib.languages import SPOKEN_LANGUAGES
 from nara.lib.topics import TOPIC_TITLES
 
@@ -326,6 +327,7 @@ def do_register_contact(
             person_id=getattr(person, "pk", None),
             changes=_audited_fields(contact, alias_created),
         )
+        rollups.contact_created(contact)
         if offer_service is not None:
             do_offer_support(
                 actor=actor,

@@ -20,6 +20,7 @@ from nara.core import audit
 from nara.core.actions.followups import do_create_task
 from nara.core.actions.free_text import identity_number_problem
 from nara.core.models import Escalation
+from nara.insights import rollups
 from nara.lib.personnummer import contains_identity_number
 
 FOLLOW_UP_DAYS = 14
@@ -106,6 +107,7 @@ def do_create_escalation(
                 "identity_unknown": person is None and bool(identity_unknown_reason),
             },
         )
+        rollups.escalation_created(escalation)
         task = do_create_task(
             actor=actor,
             center=center,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit
 from nara.core.models import SupportOffer
+from nara.insights import rollups
 
 from .contacts import (
     ALLOWED,
@@ -60,6 +61,7 @@ def do_offer_support(
                 "answer": [None, answer],
             },
         )
+        rollups.offer_created(offer, contact)
     return offer
 
 
@@ -109,7 +111,13 @@ def offers_about(*, person=None, household=None, alias=None):
 
 
 def _locked(offer):
-    return SupportOffer.objects.select_for_update().get(pk=offer.pk)
+    """The offer, locked, and its rollup entries as they stand (its contact does not change)."""
+    offer = (
+        SupportOffer.objects.select_for_update(of=("self",))
+        .select_related("contact")
+        .get(pk=offer.pk)
+    )
+    return offer, rollups.offer_entries(offer, offer.contact)
 
 
 def do_answer_offer(*, actor, offer, answer, answered_on):
@@ -118,13 +126,14 @@ def do_answer_offer(*, actor, offer, answer, answered_on):
         raise ContactRefused(_("Choose one of the options."), "answer")
     check_date(answered_on, "answered_on", not_before=offer.offered_on)
     with transaction.atomic():
-        offer = _locked(offer)
+        offer, rolled_up = _locked(offer)
         if offer.started_on is not None and answer != Answer.ACCEPTED:
             raise ContactRefused(_("The help has started: the answer stays “accepted”."), "answer")
         before = {"answer": offer.answer, "answered_on": _iso(offer.answered_on)}
         offer.answer = answer
         offer.answered_on = None if answer == Answer.NO_ANSWER else answered_on
         offer.save(update_fields=["answer", "answered_on"])
+        rollups.offer_changed(rolled_up, offer, offer.contact)
         after = {"answer": offer.answer, "answered_on": _iso(offer.answered_on)}
         audit.record(
             actor=actor,
@@ -139,7 +148,7 @@ def do_answer_offer(*, actor, offer, answer, answered_on):
 def do_start_offer(*, actor, offer, started_on):
     """The accepted help began."""
     with transaction.atomic():
-        offer = _locked(offer)
+        offer, rolled_up = _locked(offer)
         if offer.answer != Answer.ACCEPTED:
             raise ContactRefused(_("Only an accepted offer can start."), "started_on")
         if offer.started_on is not None:
@@ -147,6 +156,7 @@ def do_start_offer(*, actor, offer, started_on):
         check_date(started_on, "started_on", not_before=offer.answered_on or offer.offered_on)
         offer.started_on = started_on
         offer.save(update_fields=["started_on"])
+        rollups.offer_changed(rolled_up, offer, offer.contact)
         audit.record(
             actor=actor,
             action="offer.start",
@@ -162,7 +172,7 @@ def do_end_offer(*, actor, offer, ended_on, outcome):
     if outcome not in ENDINGS:
         raise ContactRefused(_("Choose how it ended."), "outcome")
     with transaction.atomic():
-        offer = _locked(offer)
+        offer, rolled_up = _locked(offer)
         if offer.started_on is None:
             raise ContactRefused(_("Only help that has started can end."), "ended_on")
         if offer.ended_on is not None:
@@ -172,6 +182,7 @@ def do_end_offer(*, actor, offer, ended_on, outcome):
         check_date(ended_on, "ended_on")
         offer.ended_on, offer.outcome = ended_on, outcome
         offer.save(update_fields=["ended_on", "outcome"])
+        rollups.offer_changed(rolled_up, offer, offer.contact)
         audit.record(
             actor=actor,
             action="offer.end",

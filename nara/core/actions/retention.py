@@ -47,6 +47,7 @@ from nara.core.models import (
     SupportOffer,
     WaitingListEntry,
 )
+from nara.insights import rollups
 
 ANONYMISED = "–"
 FINAL_REFERRAL = (ReferralStatus.CLOSED, ReferralStatus.WITHDRAWN)
@@ -174,6 +175,8 @@ def _purge_casework(now):
         .exclude(_held())
         .exclude(alias__person__legal_hold=True)
     )
+    # The insights rollups keep these rows' counts: note how far the raw rows now go back.
+    rollups.mark_purged("offers", offers)
     counts["offers"] = _count(SupportOffer, offers)
     contacts = (
         Contact.objects.filter(occurred_on__lt=before(RecordType.CONTACT))
@@ -181,12 +184,14 @@ def _purge_casework(now):
         .exclude(alias__person__legal_hold=True)
         .exclude(Exists(SupportOffer.objects.filter(contact=OuterRef("pk"))))
     )
+    rollups.mark_purged("contacts", contacts)
     counts["contacts"] = _count(Contact, contacts)
     counts["journal_notes"] = _purge_notes(before_time(RecordType.NOTE))
     counts["referrals"] = _purge_referrals(before_time(RecordType.REFERRAL))
     escalations = Escalation.objects.filter(made_on__lt=before(RecordType.ESCALATION)).exclude(
         Q(person__legal_hold=True) | Q(person__households__household__legal_hold=True)
     )
+    rollups.mark_purged("escalations", escalations)
     counts["escalations"] = _count(Escalation, escalations)
     aliases = (
         Alias.objects.filter(created_at__lt=before_time(RecordType.ALIAS))

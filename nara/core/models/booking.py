@@ -111,6 +111,9 @@ class Appointment(models.Model):
     rebook_nudge_sent_at = models.DateTimeField(null=True, blank=True)
     # The resident answered the questions after the visit (once); not what they answered.
     feedback_given = models.BooleanField(default=False)
+    # A visit reminder (not a notice) reached the resident: the no-show rate is compared with
+    # and without one (insights). Kept when the purge deletes the reminders themselves.
+    reminder_sent = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["slot__starts_at"]

@@ -1,0 +1,48 @@
+"""manage.py rebuild_rollups [--from DATE] [--to DATE] [--centre ID …]
+
+Recomputes the insights rollups from the raw rows, in the database (INSERT … SELECT …
+GROUP BY), for whole calendar months. Months the retention purge has already thinned out keep
+their counts: the rollups hold the statistics of purged rows (see nara/insights/rollups.py).
+Run it once after installing or upgrading to the version that brought the rollups.
+"""
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+
+from nara.insights import rollups
+
+
+def _date(text):
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"Not a date (YYYY-MM-DD): {text!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Recompute the insights rollups from the raw rows (whole months)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--from", dest="start", type=str, help="First day (its month).")
+        parser.add_argument("--to", dest="end", type=str, help="Last day (its month).")
+        parser.add_argument(
+            "--centre", dest="centres", type=int, action="append", help="Only this centre's id."
+        )
+
+    def handle(self, *args, start=None, end=None, centres=None, **options):
+        start = _date(start) if start else None
+        end = _date(end) if end else None
+        if start and end and start > end:
+            raise CommandError("--from is after --to.")
+        report = rollups.rebuild(start=start, end=end, centers=centres)
+        for name, part in report.items():
+            first = part["from"].isoformat() if part["from"] else "the beginning"
+            last = (part["to"] - dt.timedelta(days=1)).isoformat() if part["to"] else "the end"
+            line = f"{name}: {part['rows']} rows from {first} to {last}"
+            if part["kept_before"]:
+                line += (
+                    f"; months before {part['kept_before'].isoformat()} kept as they are "
+                    "(their raw rows were purged)"
+                )
+            self.stdout.write(line)
