@@ -12,11 +12,6 @@ urlpatterns = [
     path("contacts/<int:pk>/refer/", views.refer_contact, name="contact-refer"),
     path("referrals/", views.referral_list, name="referrals"),
     path("referrals/settings/", settings_views.referral_settings, name="referral-settings"),
-    path(
-        "referrals/legal-bases/<int:pk>/active/",
-        settings_views.legal_basis_active,
-        name="legal-basis-active",
-    ),
     path("referrals/<int:pk>/", views.referral_detail, name="referral"),
     path("referrals/<int:pk>/status/", views.referral_status, name="referral-status"),
     path("referrals/<int:pk>/meeting/", views.referral_meeting, name="referral-meeting"),

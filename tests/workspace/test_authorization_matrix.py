@@ -170,7 +170,6 @@ EXPECTED = {
     "workspace:referral-status": {"manager", "worker"},
     "workspace:referral-meeting": {"manager", "worker"},
     "workspace:referral-settings": ADMIN,
-    "workspace:legal-basis-active": ADMIN,
     # The partner directory: not personal data; every centre's staff and analysts read it,
     # administrators and centre managers keep it, centre staff confirm capacity, and the
     # legal bases for sharing without consent are the administrator's alone.
@@ -510,7 +509,6 @@ OBJECT_FOR = {
     "referral": "referral",
     "referral-status": "referral",
     "referral-meeting": "referral",
-    "legal-basis-active": "legal_basis",
     "partner": "partner",
     "partner-edit": "partner",
     "partner-service-new": "partner",
