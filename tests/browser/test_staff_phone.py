@@ -42,7 +42,17 @@ OBJECT_FOR = {
     "partner-hours": "partner_hours",
     "legal-basis": "legal_basis",
 }
-NOT_PAGES = ("delete", "export", "status", "nudge", "done", "review")
+# "-svg" and "-png": the QR images are files, not pages.
+NOT_PAGES = (
+    "delete",
+    "export",
+    "status",
+    "nudge",
+    "done",
+    "review",
+    "-svg",
+    "-png",
+)
 
 
 def _objects():
