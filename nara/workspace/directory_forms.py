@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nara.core.actions import directory
 from nara.core.actions.directory import FIRST_DATE, MAX_AGE
 from nara.core.models import (
     AgeBand,
@@ -82,20 +83,7 @@ class PartnerForm(forms.ModelForm):
 
     class Meta:
         model = Partner
-        fields = [
-            "name",
-            "kind",
-            "description",
-            "address",
-            "postcode",
-            "city",
-            "latitude",
-            "longitude",
-            "phone",
-            "email",
-            "website",
-            "active",
-        ]
+        fields = list(directory.PARTNER_FIELDS)
         help_texts = {
             "latitude": _("Decimal degrees (WGS84), e.g. 58.41. Used on maps and by the API."),
         }
@@ -122,23 +110,7 @@ class PartnerServiceForm(forms.ModelForm):
 
     class Meta:
         model = PartnerService
-        fields = [
-            "name",
-            "description",
-            "topics",
-            "target_group",
-            "age_min",
-            "age_max",
-            "languages",
-            "how_to_apply",
-            "phone",
-            "email",
-            "url",
-            "capacity",
-            "capacity_confirmed_on",
-            "accepts_referrals",
-            "active",
-        ]
+        fields = list(directory.SERVICE_FIELDS)
         widgets = {
             "capacity_confirmed_on": forms.DateInput(attrs={"type": "date"}),
             "capacity": forms.RadioSelect,
@@ -171,17 +143,7 @@ class PartnerHoursForm(ScheduleForm):
 
     class Meta(ScheduleForm.Meta):
         model = PartnerServiceSchedule
-        fields = [
-            "freq",
-            "interval",
-            "byday",
-            "bymonthday",
-            "opens_at",
-            "closes_at",
-            "valid_from",
-            "valid_to",
-            "description",
-        ]
+        fields = list(directory.HOURS_FIELDS)
 
     def clean(self):
         data = super().clean()
@@ -218,5 +180,5 @@ class CapacityForm(forms.Form):
 class LegalBasisForm(forms.ModelForm):
     class Meta:
         model = LegalBasis
-        fields = ["name", "provision", "description", "active"]
+        fields = list(directory.LEGAL_BASIS_FIELDS)
         help_texts = {"provision": _("e.g. 10 kap. 21 § OSL")}

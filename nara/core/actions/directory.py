@@ -43,7 +43,7 @@ CAPACITY_STALE_DAYS = 90
 MAX_AGE = 120
 FIRST_DATE = dt.date(2000, 1, 1)
 
-PARTNER_FIELDS = {
+PARTNER_FIELDS = (
     "name",
     "kind",
     "description",
@@ -56,14 +56,14 @@ PARTNER_FIELDS = {
     "email",
     "website",
     "active",
-}
-SERVICE_FIELDS = {
+)
+SERVICE_FIELDS = (
     "name",
     "description",
     "topics",
+    "target_group",
     "age_min",
     "age_max",
-    "target_group",
     "languages",
     "how_to_apply",
     "phone",
@@ -73,8 +73,8 @@ SERVICE_FIELDS = {
     "capacity_confirmed_on",
     "accepts_referrals",
     "active",
-}
-HOURS_FIELDS = {
+)
+HOURS_FIELDS = (
     "freq",
     "interval",
     "byday",
@@ -84,8 +84,13 @@ HOURS_FIELDS = {
     "valid_from",
     "valid_to",
     "description",
-}
-LEGAL_BASIS_FIELDS = {"name", "provision", "description", "active"}
+)
+LEGAL_BASIS_FIELDS = (
+    "name",
+    "provision",
+    "description",
+    "active",
+)
 
 
 class DirectoryRefused(ValueError):
@@ -98,7 +103,7 @@ class DirectoryRefused(ValueError):
 
 
 def _only(fields, allowed):
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(allowed)
     if unknown:
         raise DirectoryRefused(
             _("These fields cannot be set here: %s") % ", ".join(sorted(unknown))
