@@ -26,6 +26,14 @@ HOST = "127.0.0.1"
 TIMEOUT_MS = 10_000
 
 
+def status_word(lang, status):
+    """A referral status as the site shows it in a language (it has its own context)."""
+    from django.utils import translation
+
+    with translation.override(lang):
+        return translation.pgettext("referral status", status)
+
+
 def tr(lang, message, **values):
     """The text the site shows for a gettext message in a language (whatever the catalogue says)."""
     from django.utils import translation

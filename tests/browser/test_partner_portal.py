@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .support import db_call, tr
+from .support import db_call, status_word, tr
 from .test_staff_flows import STAFF_LANG, accessibility_problems, axe_context, signed_in_state
 
 pytestmark = pytest.mark.browser
@@ -25,13 +25,18 @@ FAMILY = "Familjen Lindholm"
 PHONE_NUMBER = "+46701740690"
 
 
+def status_text(word):
+    """A referral status word as the staff pages show it."""
+    return status_word(STAFF_LANG, word)
+
+
 def sv(message, **values):
     return tr(STAFF_LANG, message, **values)
 
 
 def button(page, label):
     """A status button: its text is the status word with a capital first letter."""
-    text = sv(label)
+    text = status_text(label)
     return page.locator("main").get_by_role("button", name=text[:1].upper() + text[1:], exact=True)
 
 
@@ -163,7 +168,7 @@ def test_a_school_sends_a_family_in_and_the_centre_makes_contact_within_the_day(
     for step in ("received", "accepted", "contact made"):
         button(anna, step).click()
         expect(anna.locator("dd [data-status]")).to_have_text(
-            re.compile(re.escape(sv(step)), re.IGNORECASE)
+            re.compile(re.escape(status_text(step)), re.IGNORECASE)
         )
     after = anna.locator(".first-contact").inner_text()
     assert re.search(r"\d+ minut", after) and "dag" not in after and "timm" not in after, after
@@ -175,7 +180,7 @@ def test_a_school_sends_a_family_in_and_the_centre_makes_contact_within_the_day(
     petra.reload()
     expect(petra.locator("dd [data-status]")).to_have_attribute("data-status", "contact_made")
     expect(petra.locator("dd [data-status]")).to_have_text(
-        re.compile(re.escape(sv("contact made")), re.IGNORECASE)
+        re.compile(re.escape(status_text("contact made")), re.IGNORECASE)
     )
     assert found == [], "\n".join(found)
 

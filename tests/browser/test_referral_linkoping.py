@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from .support import db_call, tr
+from .support import db_call, status_word, tr
 from .test_staff_flows import STAFF_LANG, accessibility_problems, axe_context, signed_in_state
 
 pytestmark = pytest.mark.browser
@@ -21,6 +21,11 @@ pytestmark = pytest.mark.browser
 FAMILY = "Familjen Referens-Berg"
 PARTNER = "BUP, regionen"
 SERVICE = "Första linjen för barn och unga"
+
+
+def status_text(word):
+    """A referral status word as the staff pages show it."""
+    return status_word(STAFF_LANG, word)
 
 
 def sv(message, **values):
@@ -110,7 +115,7 @@ def bodil_state(browser, nara_site):
 
 
 def status_button(page, label):
-    text = sv(label)
+    text = status_text(label)
     return page.locator("main").get_by_role("button", name=text[:1].upper() + text[1:], exact=True)
 
 
@@ -157,7 +162,7 @@ def test_linkoping_generalist_refers_a_family_to_bup_and_sees_the_loop_closed(
         page.get_by_label(sv(scope), exact=True).check()
     main.get_by_role("button", name=sv("Send the referral")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"{sv('Referral')}: {PARTNER}")
-    expect(main.locator("[data-status]")).to_have_text(sv("sent").capitalize())
+    expect(main.locator("[data-status]")).to_have_text(status_text("sent").capitalize())
     expect(main).to_contain_text(sv("The resident's consent to this recipient"))
     found.extend(accessibility_problems(page, "referral page, sent"))
     referral = db_call(_referral_of, setting["household"])
@@ -178,7 +183,7 @@ def test_linkoping_generalist_refers_a_family_to_bup_and_sees_the_loop_closed(
     expect(bup.locator("dd [data-status]")).to_have_attribute("data-status", "contact_made")
     db_call(_spread_the_steps, referral["pk"])
     page.reload()
-    expect(main.locator("[data-status]")).to_have_text(sv("contact made").capitalize())
+    expect(main.locator("[data-status]")).to_have_text(status_text("contact made").capitalize())
     steps = main.locator("table.timeline tbody tr")
     expect(steps).to_have_count(4)
     expect(steps.nth(1)).to_contain_text(hours(20))
@@ -192,10 +197,10 @@ def test_linkoping_generalist_refers_a_family_to_bup_and_sees_the_loop_closed(
     page.get_by_label(sv("New status")).select_option("closed")
     main.get_by_role("button", name=sv("Save"), exact=True).click()
     expect(page.locator(".messages")).to_contain_text(sv("The referral's status is saved."))
-    expect(main.locator("[data-status]")).to_have_text(sv("closed").capitalize())
+    expect(main.locator("[data-status]")).to_have_text(status_text("closed").capitalize())
     page.goto("/staff/referrals/?state=closed")
     expect(main.locator(f'tr[data-referral="{referral["pk"]}"]')).to_contain_text(
-        sv("closed").capitalize()
+        status_text("closed").capitalize()
     )
     found.extend(accessibility_problems(page, "referrals list"))
     # On a phone: the list and the referral page fit 360 px, no sideways scrolling.

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nara.lib import calendar
 from nara.lib.topics import TOPIC_CHOICES
@@ -138,17 +139,18 @@ class LegalBasis(models.Model):
 
 
 class ReferralStatus(models.TextChoices):
-    SENT = "sent", _("sent")
-    RECEIVED = "received", _("received")
-    ACCEPTED = "accepted", _("accepted")
-    DECLINED = "declined", _("declined")
-    CONTACT_MADE = "contact_made", _("contact made")
-    NO_CONTACT = "no_contact", _("could not make contact")
-    HELP_STARTED = "help_started", _("help started")
-    COMPLETED = "completed", _("completed")
-    ENDED_EARLY = "ended_early", _("ended early")
-    CLOSED = "closed", _("closed")
-    WITHDRAWN = "withdrawn", _("withdrawn")
+    # Their own context: the same English words for offers read differently in Swedish.
+    SENT = "sent", pgettext_lazy("referral status", "sent")
+    RECEIVED = "received", pgettext_lazy("referral status", "received")
+    ACCEPTED = "accepted", pgettext_lazy("referral status", "accepted")
+    DECLINED = "declined", pgettext_lazy("referral status", "declined")
+    CONTACT_MADE = "contact_made", pgettext_lazy("referral status", "contact made")
+    NO_CONTACT = "no_contact", pgettext_lazy("referral status", "could not make contact")
+    HELP_STARTED = "help_started", pgettext_lazy("referral status", "help started")
+    COMPLETED = "completed", pgettext_lazy("referral status", "completed")
+    ENDED_EARLY = "ended_early", pgettext_lazy("referral status", "ended early")
+    CLOSED = "closed", pgettext_lazy("referral status", "closed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("referral status", "withdrawn")
 
 
 # Which status may follow which. Closing and withdrawing are listed per status on purpose: a
