@@ -55,6 +55,8 @@ class CenterForm(LocalisedForm):
             "languages",
             "accessibility",
             "directions",
+            "opened_on",
+            "annual_budget_sek",
         ]
 
     def __init__(self, *args, **kwargs):

@@ -62,6 +62,10 @@ class Center(models.Model):
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     accessibility = I18nTextField(_("accessibility"), blank=True, null=True)
     directions = I18nTextField(_("how to get there"), blank=True, null=True)
+    # The insights: the before/after evaluation starts from the opening date, and the cost per
+    # contact divides the annual budget.
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    annual_budget_sek = models.PositiveIntegerField(_("annual budget (SEK)"), null=True, blank=True)
     # A new centre stays off the public site until someone publishes it (an audited action).
     is_published = models.BooleanField(_("published"), default=False)
 
