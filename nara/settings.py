@@ -138,6 +138,11 @@ INSTALLED_APPS = [
     "nara.workspace",
     "nara.planning",
     "nara.insights",
+    "nara.evaluation",
+    "nara.api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [

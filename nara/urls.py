@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", public_views.healthz, name="healthz"),
     path("language/<str:code>/", public_views.choose_language, name="choose-language"),
     path("staff/", include("nara.workspace.urls")),
+    path("api/", include("nara.api.urls")),
     # Un-namespaced: mozilla-django-oidc reverses these names itself.
     path("staff/sso/start/", oidc.start, name="oidc_authentication_init"),
     path("staff/sso/callback/", oidc.callback, name="oidc_authentication_callback"),

@@ -1,0 +1,3 @@
+"""API URLs (filled in by their module)."""
+
+urlpatterns = []
