@@ -189,3 +189,25 @@ def test_the_solver_prints_no_banner_of_its_own():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert "Running HiGHS" not in result.stdout + result.stderr
+
+
+def test_travel_matrix_saved_by_swedish_excel(demo, tmp_path):
+    """Windows-1252, semicolons and decimal commas: Excel's CSV in Sweden."""
+    codes = list(Area.objects.filter(municipality=demo).values_list("code", flat=True))
+    lines = ["origin;destination;value;anmärkning"]
+    for i, origin in enumerate(codes):
+        for j, destination in enumerate(codes):
+            lines.append(f"{origin};area:{destination};{abs(i - j) * 2},5;Västra")
+    path = tmp_path / "minuter.csv"
+    path.write_bytes("\n".join(lines).encode("cp1252"))
+    text = plan(
+        "--model", "pmedian", "--k", "2", "--no-centres", "--no-sites", "--travel-matrix", str(path)
+    )
+    assert "Status: optimal" in text
+
+
+def test_travel_matrix_in_utf16_is_refused_with_a_message(demo, tmp_path):
+    path = tmp_path / "minuter.csv"
+    path.write_bytes("origin,destination,value\n".encode("utf-16"))
+    with pytest.raises(CommandError, match="UTF-16"):
+        plan("--model", "pmedian", "--k", "2", "--travel-matrix", str(path))

@@ -5,6 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from nara.core.models import Municipality
+from nara.lib import spreadsheets
 from nara.planning import plans, services
 from nara.planning.actions import do_create_scenario
 
@@ -164,10 +165,12 @@ class Command(BaseCommand):
         if not path:
             return None
         try:
-            with open(path, encoding="utf-8-sig") as handle:
-                return handle.read()
+            with open(path, "rb") as handle:
+                return spreadsheets.decode(handle.read())[0]
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from exc
+        except spreadsheets.SpreadsheetError as exc:
+            raise CommandError(f"{path}: {exc}") from exc
 
 
 def summary(municipality, request, results):
