@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from i18nfield.forms import I18nModelForm
 
 from nara.core.models import Area, Center, Schedule, ScheduleException, Service, StaffMember
+from nara.core.queries import area_kind_in_use
 from nara.lib import calendar
 from nara.lib.dates import WEEKDAY_NAMES
 from nara.lib.languages import SPOKEN_LANGUAGES
@@ -84,7 +85,10 @@ class CatchmentForm(forms.Form):
 
     def __init__(self, *args, center, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["areas"].queryset = Area.objects.filter(municipality=center.municipality)
+        municipality = center.municipality
+        self.fields["areas"].queryset = Area.objects.filter(
+            municipality=municipality, kind=area_kind_in_use(municipality)
+        )
 
 
 WEEKDAY_CHOICES = list(zip(calendar.WEEKDAYS, WEEKDAY_NAMES, strict=True))

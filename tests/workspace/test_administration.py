@@ -147,3 +147,29 @@ def test_myths_are_edited_in_each_language(as_admin, resident):
     assert as_admin.post("/staff/content/myths/new/", data).status_code == 302
     assert "خرافة" in resident.get("/ar/myths-and-facts/").content.decode()
     assert "Myth one" in resident.get("/en/myths-and-facts/").content.decode()
+
+
+def test_catchment_form_offers_only_the_kind_of_area_in_use(as_admin, centres):
+    """A RegSO imported beside the DeSOs it is made of covers the same residents: ticking both
+    would count them twice, so the catchment form lists only the kind the catchments use."""
+    from nara.core.models import Area
+
+    deso = centres[0].catchment.first().area
+    regso = Area.objects.create(
+        municipality=deso.municipality,
+        code="9999R777",
+        name="Storområdet",
+        kind=Area.Kind.REGSO,
+        geometry=deso.geometry,
+        **{f: getattr(deso, f) for f in ("min_lon", "min_lat", "max_lon", "max_lat")},
+        centroid_lon=deso.centroid_lon,
+        centroid_lat=deso.centroid_lat,
+    )
+    page = as_admin.get(f"/staff/centres/{centres[0].pk}/catchment/").content.decode()
+    assert deso.name in page and regso.name not in page
+    own = [m.area_id for m in centres[0].catchment.all()]
+    refused = as_admin.post(
+        f"/staff/centres/{centres[0].pk}/catchment/", {"areas": [*own, regso.pk]}
+    )
+    assert refused.status_code == 400
+    assert not CatchmentMembership.objects.filter(area=regso).exists()
