@@ -175,3 +175,37 @@ def test_the_summer_and_christmas_are_quiet(history):
     by_month = {m.month: per_month.get(m, 0) for m in complete}
     assert by_month[7] < 0.6 * by_month[10]
     assert by_month[12] < by_month[11]
+
+
+def test_demo_data_builds_the_history_after_the_demo_and_says_so(monkeypatch):
+    import io
+
+    from django.core.management import call_command
+
+    from nara.core.management.commands import demo_data
+    from nara.core.models import Municipality
+
+    calls = []
+
+    def fake_demo(*, seed, activity):
+        Municipality.objects.create(code="9999", name="Exempelstad", is_example=True)
+        return "Created the example municipality."
+
+    def fake_history(municipality, *, months, seed):
+        calls.append((municipality.is_example, months, seed))
+        return dict.fromkeys(
+            ["contact", "offer", "appointment", "escalation", "referral", "outreach", "session"],
+            3,
+        ) | {"feedback_answers": 2}
+
+    monkeypatch.setattr(demo_data, "build_demo", fake_demo)
+    monkeypatch.setattr(demo_data, "build_history", fake_history)
+    with transaction.atomic():
+        out = io.StringIO()
+        call_command("demo_data", reset=True, history_months=13, stdout=out)
+        assert calls == [(True, 13, 2026)]
+        assert "Generated 13 months of history at the centres: 3 contacts" in out.getvalue()
+        call_command("demo_data", reset=True, no_history=True, stdout=io.StringIO())
+        call_command("demo_data", reset=True, no_activity=True, stdout=io.StringIO())
+        assert len(calls) == 1
+        transaction.set_rollback(True)

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-activity",
             action="store_true",
-            help="Leave out the bookings, call-backs and questions around today.",
+            help="Leave out the bookings, call-backs and questions around today (and the "
+            "history).",
         )
         parser.add_argument(
             "--no-history",
@@ -59,7 +60,7 @@ class Command(BaseCommand):
                 delete_demo()
                 summary = build_demo(seed=seed, activity=not no_activity)
             self.stdout.write(self.style.SUCCESS(summary))
-            if not no_history:
+            if not (no_history or no_activity):
                 months = options["history_months"]
                 counts = build_history(
                     Municipality.objects.get(is_example=True), months=months, seed=seed
