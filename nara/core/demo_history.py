@@ -257,7 +257,8 @@ def _open_and_budget(centres):
         seen[centre.kind] += 1
         months_ago = OPENED_MONTHS_AGO[centre.kind]
         opened = _months_back(today, months_ago[min(n, len(months_ago) - 1)])
-        while opened.weekday() != 0:  # centres open on a Monday
+        # Centres open on a Monday that is not a holiday (New Year's Day, Epiphany).
+        while opened.weekday() != 0 or (opened.month, opened.day) in HOLIDAYS:
             opened += dt.timedelta(days=1)
         budgets = BUDGETS[centre.kind]
         budget = budgets[n] if n < len(budgets) else SMALL_BASE_BUDGET
