@@ -25,8 +25,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-activity",
             action="store_true",
-            help="Leave out the bookings, call-backs and questions around today (and the "
-            "history).",
+            help="Leave out the bookings, call-backs and questions around today (and the history).",
         )
         parser.add_argument(
             "--no-history",
