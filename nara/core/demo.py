@@ -84,7 +84,7 @@ def delete_demo():
     """Remove the example municipality and its demo accounts (the audit trail stays)."""
     from django.contrib.auth import get_user_model
 
-    from nara.core.models import Appointment, EmergencyAccess, Person, Slot
+    from nara.core.models import Appointment, EmergencyAccess, Person, Reminder, Slot
 
     example = Municipality.objects.filter(is_example=True)
     users = get_user_model().objects.filter(username__in=[s[0] for s in DEMO_STAFF])
@@ -95,6 +95,7 @@ def delete_demo():
         Center.objects.filter(municipality__in=example).values_list("pk", flat=True)
     )
     EmergencyAccess.objects.filter(user__in=users).delete()
+    Reminder.objects.filter(appointment__center__municipality__in=example).delete()
     Appointment.objects.filter(center__municipality__in=example).delete()
     Slot.objects.filter(center__municipality__in=example).delete()
     Person.objects.filter(center__municipality__in=example).delete()

@@ -131,7 +131,7 @@ def test_every_casework_write_is_in_the_audit_trail_and_the_chain_holds(lively_d
 
 def test_the_demo_with_casework_can_be_rebuilt(lively_demo):
     out = io.StringIO()
-    call_command("demo_data", "--reset", stdout=out)
+    call_command("demo_data", "--reset", "--no-history", stdout=out)
     assert "contacts with offers" in out.getvalue()
     assert Municipality.objects.filter(is_example=True).count() == 1
     assert Household.objects.count() == social_centres().count()
