@@ -246,6 +246,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+# A PostgreSQL streaming replica for the insights' reads (docs/operations.md, "Read replica"):
+# optional, parsed like DATABASE_URL. Never migrated; tests use the default database for it.
+if _replica_url := env("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = dj_database_url.parse(_replica_url, conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if not all("postgresql" in DATABASES[a]["ENGINE"] for a in ("default", "replica")):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is a PostgreSQL streaming replica of a PostgreSQL "
+            "DATABASE_URL (postgres://…); unset it otherwise."
+        )
+DATABASE_ROUTERS = ["nara.insights.routers.ReportingRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

@@ -11,16 +11,20 @@ age band or channel, and an appointment's topic is purged after the visit): they
 figure as a filtered one.
 
 A rate whose denominator is 0 is None ("no rate"), never 0 %. Rates are fractions (0.25).
+
+Every read here goes to the read replica when one is configured (db.py): the rollups through
+the router, the raw contacts of `reach` with `.using(reporting_alias())`.
 """
 
 import dataclasses
 import datetime as dt
 import json
 
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, IntegerField, Sum, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 
+from .db import reporting_alias
 from .models import (
     ALL_TOPICS,
     KEY_AREA_NOT_STATED,
@@ -236,7 +240,8 @@ def reach(filters=Filters()):
     out: unique reach then counts only the contacts still kept."""
     from nara.core.models import Contact
 
-    rows = Contact.objects.all()
+    alias = reporting_alias()
+    rows = Contact.objects.using(alias)
     if filters.first_month:
         rows = rows.filter(occurred_on__gte=filters.first_month)
     if filters.stop_month:
@@ -254,7 +259,7 @@ def reach(filters=Filters()):
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
     if filters.topic:
-        rows = _with_topic(rows, filters.topic)
+        rows = _with_topic(rows, filters.topic, connections[alias].vendor)
     counts = rows.aggregate(
         people=Count("person", distinct=True),
         households=Count("household", distinct=True),
@@ -267,8 +272,8 @@ def reach(filters=Filters()):
     return counts
 
 
-def _with_topic(rows, topic):
-    if connection.vendor == "postgresql":
+def _with_topic(rows, topic, vendor):
+    if vendor == "postgresql":
         return rows.filter(topics__contains=[topic])
     # SQLite has no JSON containment: the stored list holds the slug as a quoted JSON string
     # (topic slugs are ASCII letters, digits and hyphens).

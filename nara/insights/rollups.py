@@ -26,6 +26,10 @@ complete; it recomputes only from the first complete month on (or, with
 `respect_purges=False`, for rows that were never purged: new centres from the generator).
 Appointments are never deleted by the purge (only stripped of contact details) and whether a
 reminder went out is kept on the appointment, so bookings can always be rebuilt.
+
+**Read replica.** The hooks and the rebuild run in a transaction on default (the writer's or
+their own), so the router (routers.py) reads their rollups and purge marks on default too,
+never on the replica.
 """
 
 import datetime as dt
