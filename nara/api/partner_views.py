@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -34,6 +35,7 @@ from nara.core.models import Referral, ReferralStatus
 from nara.workspace.portal_views import IncomingReferralForm
 
 from . import partner_serializers as shapes
+from . import schema_extensions  # noqa: F401  (registers the token scheme)
 from .actions import record_api_read
 from .models import Scope
 from .partner_problems import (
@@ -50,12 +52,28 @@ Direction = Referral.Direction
 NOT_YOURS = gettext_noop("No referral with this id is addressed to your organisation.")
 
 
+def problems(*statuses):
+    """OpenAPI responses: a problem document for each status."""
+    return {status: OpenApiResponse(shapes.ProblemOut) for status in statuses}
+
+
+def described(**kwargs):
+    """extend_schema on drf-spectacular's AutoSchema, whatever the project's default class."""
+
+    def decorate(method):
+        method.schema = AutoSchema
+        return extend_schema(**kwargs)(method)
+
+    return decorate
+
+
 class PartnerAPIView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasScope]
     throttle_classes = [TokenRateThrottle]
     parser_classes = [LimitedJSONParser]
     renderer_classes = [JSONRenderer]
+    schema = AutoSchema()
     required_scopes = {}
 
     def get_exception_handler(self):
@@ -110,7 +128,7 @@ def _since(request):
 class ReferralCollection(PartnerAPIView):
     required_scopes = {"GET": Scope.READ, "POST": Scope.WRITE}
 
-    @extend_schema(
+    @described(
         operation_id="partner_referrals_list",
         parameters=[
             OpenApiParameter(
@@ -122,7 +140,7 @@ class ReferralCollection(PartnerAPIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description="At most 200 (default 50)."),
         ],
-        responses=shapes.ReferralSummaryOut(many=True),
+        responses={200: shapes.ReferralPageOut, **problems(400, 401, 403, 429)},
     )
     def get(self, request):
         """The referrals addressed to the organisation, oldest change first."""
@@ -152,10 +170,10 @@ class ReferralCollection(PartnerAPIView):
         )
         return pages.get_paginated_response(shapes.ReferralSummaryOut(page, many=True).data)
 
-    @extend_schema(
+    @described(
         operation_id="partner_referrals_send",
         request=shapes.IncomingReferralIn,
-        responses={201: shapes.SentReferralOut},
+        responses={201: shapes.SentReferralOut, **problems(400, 401, 403, 413, 415, 422, 429)},
     )
     def post(self, request):
         """Send a family to a centre, with the family's consent (as the portal's form)."""
@@ -242,7 +260,10 @@ def _query_problem(name, message):
 class ReferralItem(PartnerAPIView):
     required_scopes = {"GET": Scope.READ}
 
-    @extend_schema(operation_id="partner_referral_read", responses=shapes.ReferralOut)
+    @described(
+        operation_id="partner_referral_read",
+        responses={200: shapes.ReferralOut, **problems(401, 403, 404, 429)},
+    )
     def get(self, request, pk):
         """One referral addressed to the organisation; the family as far as their consent
         lets the organisation see them (that read is audited as the portal's)."""
@@ -258,10 +279,10 @@ class ReferralItem(PartnerAPIView):
 class ReferralStatusChange(PartnerAPIView):
     required_scopes = {"POST": Scope.STATUS}
 
-    @extend_schema(
+    @described(
         operation_id="partner_referral_status",
         request=shapes.StatusIn,
-        responses=shapes.StatusOut,
+        responses={200: shapes.StatusOut, **problems(400, 401, 403, 404, 409, 413, 422, 429)},
     )
     def post(self, request, pk):
         """Move a referral addressed to the organisation to its next status (a decline needs

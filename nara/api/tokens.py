@@ -3,7 +3,8 @@
 A token is `nara_pat_<prefix>_<secret>`: the prefix (8 hex characters, stored in clear) finds
 the row, the secret (32 random bytes, URL-safe base64) is checked against a keyed hash
 (HMAC-SHA256 under a key derived from NARA_FIELD_KEYS, like the lookup hashes in
-nara/core/crypto.py; every listed key verifies, so the keys can be rotated) in constant time.
+nara/core/crypto.py; every listed key verifies, and a token proven under an older key is
+re-hashed under the current one on use, so the keys can be rotated) in constant time.
 The token travels only in `Authorization: Bearer`; it is never logged, never in a URL, and the
 database never holds it.
 """
@@ -63,10 +64,13 @@ def find_token(raw):
     if token is None:
         hmac.compare_digest(secret_hashes(secret)[0], "0" * 64)  # same work for a miss
         return None
-    proven = False
-    for candidate in secret_hashes(secret):
-        proven |= hmac.compare_digest(candidate, token.secret_hash)
-    return token if proven else None
+    hashes = secret_hashes(secret)
+    proven = [hmac.compare_digest(candidate, token.secret_hash) for candidate in hashes]
+    if not any(proven):
+        return None
+    if not proven[0]:  # made under an older field key: re-hash under the current one
+        ApiToken.objects.filter(pk=token.pk).update(secret_hash=hashes[0])
+    return token
 
 
 def actor_for(token):
