@@ -570,6 +570,9 @@ EXPECTED_FORMS = {
     "workspace:group-register",
     "workspace:group-waiting-add",
     "workspace:group-leave",
+    "workspace:api-token-new",
+    "workspace:api-token-revoke",
+    "workspace:api-webhook",
 }
 
 

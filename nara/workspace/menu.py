@@ -21,6 +21,7 @@ MENU = [
     ("workspace:log-review", _("Log review")),
     ("workspace:planning", _("Planning")),
     ("workspace:users", _("Staff accounts")),
+    ("workspace:api-tokens", _("Partner API")),
 ]
 
 

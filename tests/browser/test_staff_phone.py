@@ -41,6 +41,7 @@ OBJECT_FOR = {
     "partner-hours-new": "partner_service",
     "partner-hours": "partner_hours",
     "legal-basis": "legal_basis",
+    "api-webhook": "partner",
 }
 # "-svg" and "-png": the QR images are files, not pages.
 NOT_PAGES = (

@@ -4,12 +4,15 @@ A new URL without an entry in EXPECTED fails `test_every_url_has_an_expectation`
 whose check is removed lets someone in and fails `test_matrix`.
 """
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern
 from django.utils import timezone
 
+from nara.api.models import ApiToken
 from nara.core.actions import booking
 from nara.core.actions.contacts import do_register_contact
 from nara.core.actions.escalations import do_create_escalation
@@ -214,6 +217,28 @@ EXPECTED = {
     "workspace:group-session": {"manager", "worker"},
     "workspace:group-waiting-offer": {"manager", "worker"},
     "workspace:group-leave": {"manager", "worker"},
+    # The partner API's tokens and webhooks: the administrator's alone.
+    "workspace:api-tokens": ADMIN,
+    "workspace:api-token-new": ADMIN,
+    "workspace:api-token-revoke": ADMIN,
+    "workspace:api-webhook": ADMIN,
+}
+# The partner API, with token personas instead of signed-in staff: URL name → method → the
+# status each persona gets. A token of another partner with every scope gets 404 on the
+# school's referral, as if it did not exist; valid bodies are sent, so "allowed" is a success.
+API_PERSONAS = ("anonymous", "read", "write", "status", "revoked", "expired", "other")
+NO_TOKEN = {"anonymous": 401, "revoked": 401, "expired": 401}
+API_EXPECTED = {
+    "api:partner-referrals": {
+        "GET": {**NO_TOKEN, "read": 200, "write": 403, "status": 403, "other": 200},
+        "POST": {**NO_TOKEN, "read": 403, "write": 201, "status": 403, "other": 201},
+    },
+    "api:partner-referral": {
+        "GET": {**NO_TOKEN, "read": 200, "write": 403, "status": 403, "other": 404},
+    },
+    "api:partner-referral-status": {
+        "POST": {**NO_TOKEN, "read": 403, "write": 403, "status": 200, "other": 404},
+    },
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -282,7 +307,8 @@ def objects(demo, centres):
         actions=[AgreedAction("Matrix", user("anna"), timezone.localdate())],
     )
     return (
-        casework_objects(home, person)
+        api_objects(demo)
+        | casework_objects(home, person)
         | referral_objects(home, alias)
         | portal_objects(home, alias)
         | outreach_objects(home, person)
@@ -314,6 +340,21 @@ def objects(demo, centres):
             **directory_objects(),
         }
     )
+
+
+def api_objects(demo):
+    """A partner API token (of petra's school) and that school, for the administrator's pages."""
+    from nara.api.actions import do_issue_token
+
+    school = Partner.objects.get(memberships__user__username="petra")
+    token, _raw = do_issue_token(
+        actor=user("admin"),
+        partner=school,
+        name="Matrix",
+        scopes=["referrals:read"],
+        expires_on=timezone.localdate() + dt.timedelta(days=30),
+    )
+    return {"api_token": token.pk, "api_partner": school.pk}
 
 
 def directory_objects():
@@ -445,6 +486,10 @@ def outreach_objects(home, person):
 
 
 OBJECT_FOR = {
+    "api-token-revoke": "api_token",
+    "api-webhook": "api_partner",
+    "partner-referral": "outgoing_referral",
+    "partner-referral-status": "outgoing_referral",
     "portal-referral": "outgoing_referral",
     "portal-referral-status": "outgoing_referral",
     "portal-sent": "incoming_referral",
@@ -594,14 +639,90 @@ def run_matrix(personas, objects, only=None):
 
 def test_every_url_has_an_expectation():
     names = {name for name, _route in all_urls()}
-    unknown = {n for n in names if n not in EXPECTED and n not in OPEN}
+    unknown = {n for n in names if n not in EXPECTED and n not in OPEN and n not in API_EXPECTED}
     unknown = {n for n in unknown if not n.startswith(PUBLIC_PREFIX)}
     assert not unknown, f"URLs without an access expectation: {sorted(unknown)}"
     assert not set(EXPECTED) - names, "expectations for URLs that no longer exist"
+    assert not set(API_EXPECTED) - names, "API expectations for URLs that no longer exist"
 
 
 def test_matrix(personas, objects):
     assert run_matrix(personas, objects) == []
+
+
+@pytest.fixture
+def api_personas(demo, objects):
+    """A partner's system with no token, one per scope, a revoked and an expired one (all of
+    petra's school), and another partner's token with every scope."""
+    from tests.api.conftest import ALL, Api, issue
+
+    school = Partner.objects.get(memberships__user__username="petra")
+    other = Partner.objects.get(name="Matrix partner")
+    clients = {"anonymous": Api(), "other": Api(issue(other, ALL))}
+    for scope in ("read", "write", "status"):
+        clients[scope] = Api(issue(school, [f"referrals:{scope}"]))
+    for gone in ("revoked", "expired"):
+        clients[gone] = Api(issue(school, ALL, name=gone))
+    token = ApiToken.objects.get(name="revoked")
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(name="expired").update(expires_at=timezone.now())
+    return clients
+
+
+def api_body(name, objects):
+    home = objects["centre"]
+    if name == "api:partner-referrals":
+        return {
+            "centre": home,
+            "topic": "school-absence",
+            "family": {"name": "Familjen Matris", "phone": "+46701740699"},
+            "consent": {
+                "recipient_centre": home,
+                "given_by": "guardian",
+                "given_how": "verbal",
+                "scope": ["identity", "contact_details"],
+            },
+        }
+    return {"status": "received"}
+
+
+def run_api_matrix(api_personas, objects):
+    from django.db import transaction
+
+    problems = []
+    for name, route in all_urls():
+        if name not in API_EXPECTED:
+            continue
+        url = concrete(name, route, objects)
+        for method, expected in API_EXPECTED[name].items():
+            for persona in API_PERSONAS:
+                api = api_personas[persona]
+                with transaction.atomic():  # every persona meets the same referral
+                    if method == "GET":
+                        response = api.get(url)
+                    else:
+                        response = api.post(url, api_body(name, objects))
+                    transaction.set_rollback(True)
+                status = response.status_code
+                problem = response["Content-Type"] == "application/problem+json"
+                if status != expected[persona] or (status >= 400 and not problem):
+                    problems.append(f"{method} {url} ({name}) as {persona}: {status}")
+    return problems
+
+
+def test_api_matrix(api_personas, objects):
+    assert run_api_matrix(api_personas, objects) == []
+
+
+def test_api_matrix_catches_a_view_whose_scope_check_was_removed(
+    api_personas, objects, monkeypatch
+):
+    from nara.api.partner_views import ReferralItem
+
+    monkeypatch.setattr(ReferralItem, "required_scopes", {"GET": None})
+    monkeypatch.setattr(ReferralItem, "permission_classes", [])
+    problems = run_api_matrix(api_personas, objects)
+    assert any("as write: 200" in p for p in problems)
 
 
 def test_matrix_catches_a_view_whose_check_was_removed(personas, objects, monkeypatch):

@@ -152,7 +152,8 @@ def do_send_referral(
             legal_basis=legal_basis if identified else None,
             created_by=actor,
         )
-        ReferralEvent.objects.create(referral=referral, status=Status.SENT, by=actor)
+        event = ReferralEvent.objects.create(referral=referral, status=Status.SENT, by=actor)
+        _announce(referral, event)
         _remind(actor, referral, center.municipality.referral_reminder_days)
         audit.record(
             actor=actor,
@@ -231,6 +232,15 @@ def do_send_incoming_referral(
     return referral
 
 
+def _announce(referral, event):
+    """A partner whose system takes notifications (the partner API's webhook) is told of every
+    status change of a referral addressed to it, in this transaction (exactly once)."""
+    if referral.direction == Direction.OUTGOING:
+        from nara.api.webhooks import announce_status_change
+
+        announce_status_change(referral=referral, event=event)
+
+
 def _remind(actor, referral, days):
     due = next_working_day(timezone.localdate() + dt.timedelta(days=days))
     FollowUpTask.objects.create(
@@ -301,7 +311,7 @@ def do_set_referral_status(
         referral.status_changed_at = timezone.now()
         referral.decline_reason = reason if status == Status.DECLINED else referral.decline_reason
         referral.save(update_fields=["status", "status_changed_at", "decline_reason"])
-        ReferralEvent.objects.create(
+        event = ReferralEvent.objects.create(
             referral=referral,
             status=status,
             by=actor,
@@ -309,6 +319,7 @@ def do_set_referral_status(
             recorded_by_centre=recorded_by_centre,
             reason=reason if status == Status.DECLINED else "",
         )
+        _announce(referral, event)
         _settle_reminders(referral, status)
         changes = {"status": [before, status]}
         if recorded_by_centre:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from nara.api import webhooks
 from nara.core import maintenance, reminders
 
 logger = logging.getLogger("nara.worker")
@@ -20,7 +21,8 @@ class Command(BaseCommand):
 
     Recovery runs at start and every --recovery-interval seconds (default 60) in a thread of this
     process: reminders whose worker died while sending (lease NARA_REMINDER_LEASE_SECONDS passed)
-    and overdue reminders without a queued task are put back on the queue. Delivery stays
+    and overdue reminders without a queued task are put back on the queue; so are the partner
+    API's webhook deliveries (nara/api/webhooks.py). Delivery stays
     exactly-once however many workers run: each reminder is claimed with a conditional UPDATE.
 
     Daily maintenance (nara/core/maintenance.py) is checked at start and every
@@ -84,6 +86,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         loops = [
             _start_loop(stop, reminders.recover_stale_reminders, options["recovery_interval"]),
+            _start_loop(stop, webhooks.recover_stale_deliveries, options["recovery_interval"]),
             _start_loop(stop, maintenance.run_daily, options["maintenance_interval"]),
         ]
         self.stdout.write(
