@@ -88,7 +88,7 @@ def test_property_based_run_finds_no_server_error_and_no_schema_break(live_demo)
         )
         def run(case):
             response = case.call_and_validate(base_url=live_demo, checks=checks)
-            calls.append((operation.path, response.status_code))
+            calls.append((case.operation.path, response.status_code))
 
         run()
     statuses = {status for _path, status in calls}
