@@ -9,7 +9,6 @@ import math
 
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
@@ -34,30 +33,28 @@ class PageQuery(serializers.Serializer):
         min_value=1,
         max_value=1_000_000,
         default=1,
-        help_text=gettext_lazy("Page number, from 1."),
+        help_text="Page number, from 1.",
     )
     per_page = serializers.IntegerField(
         min_value=1,
         max_value=MAX_PER_PAGE,
         default=DEFAULT_PER_PAGE,
-        help_text=gettext_lazy("Results per page (at most 500)."),
+        help_text="Results per page (at most 500).",
     )
     format = serializers.ChoiceField(
         choices=["json"],
         required=False,
-        help_text=gettext_lazy("Only json is offered."),
+        help_text="Only json is offered.",
     )
 
 
 class ChangedQuery(PageQuery):
     modified_since = serializers.DateTimeField(
         required=False,
-        help_text=gettext_lazy(
-            "Only what changed at or after this moment (ISO 8601, e.g. 2026-01-31T12:00:00Z)."
-        ),
+        help_text="Only what changed at or after this moment (ISO 8601: 2026-01-31T12:00:00Z).",
     )
     modified_after = serializers.DateTimeField(
-        required=False, help_text=gettext_lazy("The HSDS name of modified_since.")
+        required=False, help_text="The HSDS name of modified_since."
     )
 
     def validate(self, data):
@@ -71,25 +68,25 @@ def _id_field(help_text):
 
 
 class ServiceQuery(ChangedQuery):
-    organization_id = _id_field(gettext_lazy("Only services of this organization."))
-    taxonomy_term_id = _id_field(gettext_lazy("Only services with this help topic."))
+    organization_id = _id_field("Only services of this organization.")
+    taxonomy_term_id = _id_field("Only services with this help topic.")
 
 
 class ServiceAtLocationQuery(ServiceQuery):
-    service_id = _id_field(gettext_lazy("Only this service."))
-    location_id = _id_field(gettext_lazy("Only this location."))
+    service_id = _id_field("Only this service.")
+    location_id = _id_field("Only this location.")
 
 
 class LocationQuery(ChangedQuery):
-    organization_id = _id_field(gettext_lazy("Only locations of this organization."))
+    organization_id = _id_field("Only locations of this organization.")
 
 
 class LocationChildQuery(ChangedQuery):
-    location_id = _id_field(gettext_lazy("Only for this location."))
+    location_id = _id_field("Only for this location.")
 
 
 class ServiceAreaQuery(ChangedQuery):
-    service_id = _id_field(gettext_lazy("Only for this service."))
+    service_id = _id_field("Only for this service.")
 
 
 # ----- pagination ----------------------------------------------------------------------------
@@ -125,8 +122,8 @@ def _key(kind, value):
     return -1 if key is None else key
 
 
-def _not_found(what):
-    return NotFound(_("There is no %(what)s with this id in the directory.") % {"what": what})
+def _not_found():
+    return NotFound(_("Nothing in the directory has this id."))
 
 
 def _docs(name, item_schema, query=None, many=True, summary=""):
@@ -169,7 +166,7 @@ def organization_list(request):
 def _organization(request, params, id):
     found = hsds.organizations().filter(pk=_key("organization", id)).first()
     if found is None:
-        raise _not_found(_("organization"))
+        raise _not_found()
     return hsds.organization_detail(found, hsds.Context(hsds.base_url(request)))
 
 
@@ -213,7 +210,7 @@ def service_list(request):
 def _service(request, params, id):
     found = hsds.services().select_related("municipality").filter(pk=_key("service", id)).first()
     if found is None:
-        raise _not_found(_("service"))
+        raise _not_found()
     changed = hsds.last_changes("Service", [found.pk])
     return hsds.service_detail(found, hsds.Context(hsds.base_url(request)), changed.get(found.pk))
 
@@ -278,7 +275,7 @@ def _service_at_location(request, params, id):
         .first()
     )
     if link is None:
-        raise _not_found(_("service at a location"))
+        raise _not_found()
     changed = hsds.last_changes("Service", [link.service_id])
     ctx = hsds.Context(hsds.base_url(request))
     return hsds.service_at_location_full(link, ctx, changed.get(link.service_id))
@@ -320,7 +317,7 @@ def location_list(request):
 def _location(request, params, id):
     found = _centres().filter(pk=_key("location", id)).first()
     if found is None:
-        raise _not_found(_("location"))
+        raise _not_found()
     return hsds.location(found, hsds.Context(hsds.base_url(request)))
 
 
@@ -355,7 +352,7 @@ def schedule_list(request):
 def _schedule(request, params, id):
     found = hsds.schedules().filter(pk=_key("schedule", id)).first()
     if found is None:
-        raise _not_found(_("schedule"))
+        raise _not_found()
     return hsds.schedule(found)
 
 
@@ -422,7 +419,7 @@ def taxonomy_list(request):
 
 def _taxonomy(request, params, id):
     if key_of("taxonomy", id) != hsds.TAXONOMY_KEY:
-        raise _not_found(_("taxonomy"))
+        raise _not_found()
     return hsds.taxonomy()
 
 
@@ -447,7 +444,7 @@ def _term(request, params, id):
     for slug in hsds.topic_slugs():
         if _topic_matches(slug, id):
             return hsds.taxonomy_term(slug)
-    raise _not_found(_("taxonomy term"))
+    raise _not_found()
 
 
 @_docs("taxonomy_term", "TaxonomyTerm", many=False, summary="One taxonomy term")
@@ -479,7 +476,7 @@ def tabular_datapackage(request):
 def _table(request, params, file):
     name = tabular.FILES.get(file)
     if name is None:
-        raise _not_found(_("table"))
+        raise _not_found()
     tables = tabular.rows(hsds.Context(hsds.base_url(request)))
     return tabular.csv_bytes(name, tables[name])
 
