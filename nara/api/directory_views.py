@@ -18,7 +18,7 @@ from nara.core.models import Schedule
 
 from . import hsds, hsds_schema, tabular
 from .ids import key_of, text_key
-from .publish import serve
+from .publish import cached_first, serve
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
@@ -141,6 +141,7 @@ def _docs(name, item_schema, query=None, many=True, summary=""):
 
 
 @_docs("api_meta", "ApiMeta", many=False, summary="This API and its relationship with HSDS")
+@cached_first
 @api_view(["GET"])
 def meta(request):
     return serve(request, None, lambda r, p: hsds.api_meta(hsds.Context(hsds.base_url(r))))
@@ -158,6 +159,7 @@ def _organizations(request, params):
 
 
 @_docs("organizations", "Organization", ChangedQuery, summary="Organizations (municipalities)")
+@cached_first
 @api_view(["GET"])
 def organization_list(request):
     return serve(request, ChangedQuery, _organizations)
@@ -171,6 +173,7 @@ def _organization(request, params, id):
 
 
 @_docs("organization", "OrganizationDetail", many=False, summary="One organization")
+@cached_first
 @api_view(["GET"])
 def organization_detail(request, id):
     return serve(request, None, _organization, id=id)
@@ -202,6 +205,7 @@ def _topic_matches(slug, term_id):
 
 
 @_docs("services", "ServiceListItem", ServiceQuery, summary="Services")
+@cached_first
 @api_view(["GET"])
 def service_list(request):
     return serve(request, ServiceQuery, _services)
@@ -216,6 +220,7 @@ def _service(request, params, id):
 
 
 @_docs("service", "Service", many=False, summary="One service, fully nested")
+@cached_first
 @api_view(["GET"])
 def service_detail(request, id):
     return serve(request, None, _service, id=id)
@@ -262,6 +267,7 @@ def _service_at_locations(request, params):
     ServiceAtLocationQuery,
     summary="Services at locations",
 )
+@cached_first
 @api_view(["GET"])
 def service_at_location_list(request):
     return serve(request, ServiceAtLocationQuery, _service_at_locations)
@@ -282,6 +288,7 @@ def _service_at_location(request, params, id):
 
 
 @_docs("service_at_location", "ServiceAtLocation", many=False, summary="One service at a location")
+@cached_first
 @api_view(["GET"])
 def service_at_location_detail(request, id):
     return serve(request, None, _service_at_location, id=id)
@@ -309,6 +316,7 @@ def _locations(request, params):
 
 
 @_docs("locations", "Location", LocationQuery, summary="Locations (published centres)")
+@cached_first
 @api_view(["GET"])
 def location_list(request):
     return serve(request, LocationQuery, _locations)
@@ -322,6 +330,7 @@ def _location(request, params, id):
 
 
 @_docs("location", "Location", many=False, summary="One location")
+@cached_first
 @api_view(["GET"])
 def location_detail(request, id):
     return serve(request, None, _location, id=id)
@@ -344,6 +353,7 @@ def _schedules(request, params):
 
 
 @_docs("schedules", "Schedule", LocationChildQuery, summary="Schedules (opening hours, drop-in)")
+@cached_first
 @api_view(["GET"])
 def schedule_list(request):
     return serve(request, LocationChildQuery, _schedules)
@@ -357,6 +367,7 @@ def _schedule(request, params, id):
 
 
 @_docs("schedule", "Schedule", many=False, summary="One schedule")
+@cached_first
 @api_view(["GET"])
 def schedule_detail(request, id):
     return serve(request, None, _schedule, id=id)
@@ -376,6 +387,7 @@ def _languages(request, params):
 
 
 @_docs("languages", "Language", LocationChildQuery, summary="Languages spoken at locations")
+@cached_first
 @api_view(["GET"])
 def language_list(request):
     return serve(request, LocationChildQuery, _languages)
@@ -399,6 +411,7 @@ def _service_areas(request, params):
 
 
 @_docs("service_areas", "ServiceArea", ServiceAreaQuery, summary="Service areas (catchments)")
+@cached_first
 @api_view(["GET"])
 def service_area_list(request):
     return serve(request, ServiceAreaQuery, _service_areas)
@@ -412,6 +425,7 @@ def _taxonomies(request, params):
 
 
 @_docs("taxonomies", "Taxonomy", PageQuery, summary="Taxonomies")
+@cached_first
 @api_view(["GET"])
 def taxonomy_list(request):
     return serve(request, PageQuery, _taxonomies)
@@ -424,6 +438,7 @@ def _taxonomy(request, params, id):
 
 
 @_docs("taxonomy", "Taxonomy", many=False, summary="One taxonomy")
+@cached_first
 @api_view(["GET"])
 def taxonomy_detail(request, id):
     return serve(request, None, _taxonomy, id=id)
@@ -435,6 +450,7 @@ def _terms(request, params):
 
 
 @_docs("taxonomy_terms", "TaxonomyTerm", PageQuery, summary="Taxonomy terms (help topics)")
+@cached_first
 @api_view(["GET"])
 def taxonomy_term_list(request):
     return serve(request, PageQuery, _terms)
@@ -448,6 +464,7 @@ def _term(request, params, id):
 
 
 @_docs("taxonomy_term", "TaxonomyTerm", many=False, summary="One taxonomy term")
+@cached_first
 @api_view(["GET"])
 def taxonomy_term_detail(request, id):
     return serve(request, None, _term, id=id)
@@ -468,6 +485,7 @@ def _datapackage(request, params):
     tags=[TAG],
     responses={200: {"type": "object", "required": ["resources"]}},
 )
+@cached_first
 @api_view(["GET"])
 def tabular_datapackage(request):
     return serve(request, None, _datapackage)
@@ -490,6 +508,7 @@ def _table(request, params, file):
         (404, hsds_schema.PROBLEM): {"$ref": "#/components/schemas/Problem"},
     },
 )
+@cached_first
 @api_view(["GET"])
 def tabular_table(request, file):
     return serve(request, None, _table, content_type=CSV, file=file)
@@ -505,6 +524,7 @@ def _zip(request, params):
     tags=[TAG],
     responses={(200, "application/zip"): {"type": "string", "format": "binary"}},
 )
+@cached_first
 @api_view(["GET"])
 def tabular_zip(request):
     return serve(request, None, _zip, content_type="application/zip")

@@ -7,6 +7,7 @@ cache under those and its ETag is derived from the same key: a conditional GET w
 If-None-Match is answered 304 without a query.
 """
 
+import functools
 import hashlib
 import json
 
@@ -30,15 +31,9 @@ def serve(request, query_class, build, content_type="application/json", **kwargs
     (sent as JSON) or bytes."""
     params = validated(query_class, request)
     language = api_language(request)
-    etag = _etag(request, language, params, kwargs)
-    headers = {
-        "ETag": etag,
-        "Cache-Control": f"public, max-age={settings.NARA_API_MAX_AGE}",
-        "Content-Language": language,
-    }
-    tags = _if_none_match(request)
-    if etag in tags or "*" in tags:
-        return _with(HttpResponseNotModified(), headers)
+    etag = _etag(request, language, kwargs)
+    if _matches(request, etag):
+        return _with(HttpResponseNotModified(), etag, language)
     store = caches["pages"]
     entry = store.get(f"api:{etag}")
     if entry is None:
@@ -47,7 +42,28 @@ def serve(request, query_class, build, content_type="application/json", **kwargs
         body = payload if isinstance(payload, bytes) else _json(payload)
         entry = (body, content_type)
         store.set(f"api:{etag}", entry, timeout=KEEP_SECONDS)
-    return _with(HttpResponse(entry[0], content_type=entry[1]), headers)
+    return _with(HttpResponse(entry[0], content_type=entry[1]), etag, language)
+
+
+def cached_first(view):
+    """Answer a GET that was answered before straight from the cache, before REST framework
+    parses anything; everything else goes to `view`. Only valid queries are ever stored, so a
+    hit needs no validation. The wrapper keeps the view's attributes (drf-spectacular reads
+    them for the OpenAPI document)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "GET":
+            language = api_language(request)
+            etag = _etag(request, language, kwargs)
+            entry = caches["pages"].get(f"api:{etag}")
+            if entry is not None:
+                if _matches(request, etag):
+                    return _with(HttpResponseNotModified(), etag, language)
+                return _with(HttpResponse(entry[0], content_type=entry[1]), etag, language)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def validated(query_class, request):
@@ -62,22 +78,33 @@ def _json(payload):
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _etag(request, language, params, kwargs):
+def _etag(request, language, kwargs):
+    """From the content version, language, site address, path and the raw query: a response
+    is only ever stored for a valid query."""
     canonical = json.dumps(
-        [content_version.current(), language, base_url(request), request.path, params, kwargs],
-        sort_keys=True,
+        [
+            content_version.current(),
+            language,
+            base_url(request),
+            request.path,
+            sorted(request.GET.lists()),
+            kwargs,
+        ],
         default=str,
     )
     return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
 
 
-def _if_none_match(request):
+def _matches(request, etag):
+    """If-None-Match names this ETag (weak comparison, as RFC 9110 says for GET) or is "*"."""
     header = request.META.get("HTTP_IF_NONE_MATCH", "")
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+    return etag in tags or "*" in tags
 
 
-def _with(response, headers):
-    for name, value in headers.items():
-        response[name] = value
+def _with(response, etag, language):
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={settings.NARA_API_MAX_AGE}"
+    response["Content-Language"] = language
     patch_vary_headers(response, ["Accept-Language"])
     return response
