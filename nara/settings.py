@@ -145,6 +145,47 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
 ]
 
+# The API (nara.api): REST framework with drf-spectacular for the OpenAPI document. No session or
+# basic authentication anywhere: the public directory is open and read-only, and a view that
+# accepts anything else (the partner API) names its own authentication and permissions.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["nara.api.permissions.ReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "nara.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    # HSDS uses ?format= itself (json or ndjson); REST framework must not take it over.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Nära API",
+    "DESCRIPTION": (
+        "The neighbourhood social services' public service directory as Open Referral HSDS "
+        "3.0 (/api/v1/), and the partner referral API. Errors are application/problem+json."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to the public validator service: everything stays on this host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Adds the HSDS object schemas and the problem document to the components.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "nara.api.hsds_schema.postprocess",
+    ],
+}
+# Directory responses may be kept by browsers and shared caches this long (they revalidate
+# with the ETag afterwards). IDs are derived from this seed: set it once per installation.
+NARA_API_MAX_AGE = int(env("NARA_API_MAX_AGE", "300"))
+NARA_HSDS_ID_SEED = env("NARA_HSDS_ID_SEED", "nara")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

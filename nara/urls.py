@@ -22,3 +22,4 @@ if settings.DEBUG:
 
 handler403 = "nara.workspace.errors.permission_denied"
 handler404 = "nara.workspace.errors.page_not_found"
+handler500 = "nara.workspace.errors.server_error"

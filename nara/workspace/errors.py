@@ -1,6 +1,9 @@
-"""Error pages: staff paths get the staff layout, not the resident one with its feedback form."""
+"""Error pages: staff paths get the staff layout, not the resident one with its feedback form;
+API paths get a problem document (nara.api.problems)."""
 
 from django.views import defaults
+
+from nara.api import problems
 
 STAFF_PREFIX = "/staff/"
 
@@ -14,4 +17,12 @@ def permission_denied(request, exception):
 
 
 def page_not_found(request, exception):
+    if problems.is_api_request(request):
+        return problems.not_found(request)
     return defaults.page_not_found(request, exception, _template(request, "404.html"))
+
+
+def server_error(request):
+    if problems.is_api_request(request):
+        return problems.server_error(request)
+    return defaults.server_error(request)
