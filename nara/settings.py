@@ -155,7 +155,6 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "nara.api.problems.exception_handler",
-    "UNAUTHENTICATED_USER": None,
     # HSDS uses ?format= itself (json or ndjson); REST framework must not take it over.
     "URL_FORMAT_OVERRIDE": None,
 }

@@ -54,7 +54,10 @@ NOT_YOURS = gettext_noop("No referral with this id is addressed to your organisa
 
 def problems(*statuses):
     """OpenAPI responses: a problem document for each status."""
-    return {status: OpenApiResponse(shapes.ProblemOut) for status in statuses}
+    return {
+        (status, "application/problem+json"): OpenApiResponse(shapes.ProblemOut)
+        for status in statuses
+    }
 
 
 def described(**kwargs):
