@@ -123,7 +123,7 @@ def test_centre_dashboard_shows_the_hand_computed_figures(data):
     assert value(html, "Erbjudanden om insatser") == "3"
     assert value(html, "Andel som tackat ja") == "100 %"  # after the correction: 2 / 2
     assert value(html, "Bokningar") == "2"
-    assert value(html, "Andel uteblivna besök") == "100 %"  # 1 / (0 + 1); cancelled left out
+    assert value(html, "Andel uteblivna") == "100 %"  # 1 / (0 + 1); cancelled left out
     assert value(html, "Eskaleringar") == "2"
     assert value(html, "Följda från en första kontakt") == "1"  # the alias; not the anonymous
     assert value(html, "Snitt dagar från första kontakt till första erbjudande") == "0,0"
