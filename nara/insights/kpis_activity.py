@@ -182,16 +182,16 @@ def _contacts(filters):
     return rows
 
 
-def _first(model, date_field, subject, **conditions):
-    """The earliest `date_field` of `model` rows of the outer contact's centre and subject on
-    or after the contact's day."""
+def _first(model, date_field, subject, path="", **conditions):
+    """The earliest `date_field` of `model` rows of the outer contact's centre and subject
+    (person_id or alias_id, reached through `path`) on or after the contact's day."""
     rows = model.objects.filter(
         center_id=OuterRef("center_id"),
-        **{subject: OuterRef(subject), f"{date_field}__gte": OuterRef("occurred_on")},
+        **{path + subject: OuterRef(subject), f"{date_field}__gte": OuterRef("occurred_on")},
         **conditions,
     )
     return Subquery(
-        rows.order_by().values(subject).annotate(first=Min(date_field)).values("first")[:1],
+        rows.order_by().values(path + subject).annotate(first=Min(date_field)).values("first"),
         output_field=DateField(),
     )
 
@@ -201,7 +201,8 @@ def time_to_first(filters=EVERYTHING):
 
     Counted over the period's contacts marked "first contact with this centre" that name a
     person or an alias (anonymous contacts cannot be followed): the first offer is the earliest
-    offer to the same person (else alias) at the same centre on or after that day; the first
+    offer made in a contact with the same person (else alias) at the same centre on or after
+    that day (the offer's contact names them even when the offer itself records no one); the first
     meeting the earliest contact with them at the centre in person (booked visit, home visit or
     drop-in) on or after that day — which may be the first contact itself (0 days).
     Reported: people followed, how many had an offer / a meeting, the average days, and how
@@ -212,8 +213,8 @@ def time_to_first(filters=EVERYTHING):
     rows = rows.filter(Q(person__isnull=False) | Q(alias__isnull=False))
     rows = rows.annotate(
         first_offer=Coalesce(
-            _first(SupportOffer, "offered_on", "person_id"),
-            _first(SupportOffer, "offered_on", "alias_id"),
+            _first(SupportOffer, "offered_on", "person_id", "contact__"),
+            _first(SupportOffer, "offered_on", "alias_id", "contact__"),
         ),
         first_meeting=Coalesce(
             _first(Contact, "occurred_on", "person_id", channel__in=MEETING_CHANNELS),
