@@ -294,7 +294,7 @@ def _page(request, scope, *, heading, template="insights/dashboard.html"):
         "sections": sections,
         "not_applied": _not_applied(dashboard, scope.filters),
         "kolada": "?" + scope.query(),
-        "centres": scope.centres if len(scope.centres) > 1 else [],
+        "centres": scope.centres,
         "can_see_no_shows": access.has_role(request.user, Role.ADMINISTRATOR, Role.CENTRE_MANAGER),
     }
     return render(request, template, context)

@@ -43,8 +43,9 @@ OBJECT_FOR = {
     "legal-basis": "legal_basis",
     "insights-area": "catchment_area",
 }
-# "-svg" and "-png": the QR images are files, not pages.
+# "-svg" and "-png": the QR images are files, not pages; so is the Kolada CSV.
 NOT_PAGES = (
+    "kolada",
     "delete",
     "export",
     "status",
