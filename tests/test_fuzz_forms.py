@@ -573,6 +573,9 @@ EXPECTED_FORMS = {
     "workspace:api-token-new",
     "workspace:api-token-revoke",
     "workspace:api-webhook",
+    "workspace:insights",
+    "workspace:insights-centre",
+    "workspace:insights-area",
 }
 
 

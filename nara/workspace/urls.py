@@ -95,4 +95,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_referrals_portal")),
     path("", include("nara.workspace.urls_outreach")),
     path("", include("nara.workspace.urls_api_tokens")),
+    path("", include("nara.workspace.urls_insights")),
 ]

@@ -42,9 +42,11 @@ OBJECT_FOR = {
     "partner-hours": "partner_hours",
     "legal-basis": "legal_basis",
     "api-webhook": "partner",
+    "insights-area": "catchment_area",
 }
-# "-svg" and "-png": the QR images are files, not pages.
+# "-svg" and "-png": the QR images are files, not pages; so is the Kolada CSV.
 NOT_PAGES = (
+    "kolada",
     "delete",
     "export",
     "status",
@@ -86,6 +88,7 @@ def _objects():
         "directory": first(centre.staff.all()),
         "service": first(Service.objects.all()),
         "area": first(Area.objects.all()),
+        "catchment_area": first(Area.objects.filter(catchments__center=centre)),
         "myth": first(MythFact.objects.all()),
         "user": first(get_user_model().objects.filter(username="anna")),
         "question": first(centre.questions.all()) if hasattr(centre, "questions") else None,

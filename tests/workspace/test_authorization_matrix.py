@@ -222,6 +222,12 @@ EXPECTED = {
     "workspace:api-token-new": ADMIN,
     "workspace:api-token-revoke": ADMIN,
     "workspace:api-webhook": ADMIN,
+    # Insights dashboards: managers (their own centres), analysts and administrators.
+    "workspace:insights": {"admin", "manager", "analyst"},
+    "workspace:insights-centre": {"admin", "manager", "analyst"},
+    "workspace:insights-area": {"admin", "manager", "analyst"},
+    "workspace:insights-export": {"admin", "manager", "analyst"},
+    "workspace:insights-kolada": {"admin", "manager", "analyst"},
 }
 # The partner API, with token personas instead of signed-in staff: URL name → method → the
 # status each persona gets. A token of another partner with every scope gets 404 on the
@@ -351,6 +357,7 @@ def objects(demo, centres):
             "directory": home.staff.first().pk,
             "service": Service.objects.first().pk,
             "area": Area.objects.first().pk,
+            "catchment_area": Area.objects.filter(catchments__center=home).first().pk,
             "myth": MythFact.objects.first().pk,
             "person": person.pk,
             "household": household.pk,
@@ -595,6 +602,7 @@ OBJECT_FOR = {
     "group-session": "session",
     "group-waiting-offer": "waiting",
     "group-leave": "participant",
+    "insights-area": "catchment_area",
 }
 
 
