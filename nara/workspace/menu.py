@@ -20,6 +20,7 @@ MENU = [
     ("workspace:partners", _("Partners")),
     ("workspace:log-review", _("Log review")),
     ("workspace:planning", _("Planning")),
+    ("workspace:evaluations", _("Evaluations")),
     ("workspace:users", _("Staff accounts")),
 ]
 
