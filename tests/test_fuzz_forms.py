@@ -570,6 +570,8 @@ EXPECTED_FORMS = {
     "workspace:group-register",
     "workspace:group-waiting-add",
     "workspace:group-leave",
+    "workspace:evaluation-new",
+    "workspace:outcome-import",
 }
 
 

@@ -35,6 +35,8 @@ from nara.core.models import (
     Service,
     Slot,
 )
+from nara.evaluation.demo import build_demo_outcomes
+from nara.evaluation.models import Evaluation
 from nara.planning.demo import create_example_scenario
 from tests.workspace.conftest import signed_in, user
 
@@ -214,6 +216,12 @@ EXPECTED = {
     "workspace:group-session": {"manager", "worker"},
     "workspace:group-waiting-offer": {"manager", "worker"},
     "workspace:group-leave": {"manager", "worker"},
+    # The before/after evaluation: analysts and administrators; a centre manager reads the
+    # evaluations that concern their centres' catchments, and imports nothing.
+    "workspace:evaluations": {"admin", "analyst", "manager"},
+    "workspace:evaluation-new": {"admin", "analyst"},
+    "workspace:evaluation": {"admin", "analyst", "manager"},
+    "workspace:outcome-import": {"admin", "analyst"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -292,6 +300,7 @@ def objects(demo, centres):
             "contact": contact.pk,
             "offer": contact.offers.get().pk,
             "scenario": create_example_scenario(actor="test", municipality=demo).pk,
+            "evaluation": example_evaluation(demo),
             "appointment": appointment.pk,
             "question": asked.pk,
             "callback": called.pk,
@@ -314,6 +323,12 @@ def objects(demo, centres):
             **directory_objects(),
         }
     )
+
+
+def example_evaluation(municipality):
+    """The demo's example evaluation: the first two centres opened, so it concerns the first."""
+    build_demo_outcomes(municipality)
+    return Evaluation.objects.latest("pk").pk
 
 
 def directory_objects():
@@ -527,6 +542,7 @@ OBJECT_FOR = {
     "group-session": "session",
     "group-waiting-offer": "waiting",
     "group-leave": "participant",
+    "evaluation": "evaluation",
 }
 
 
