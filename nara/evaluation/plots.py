@@ -44,8 +44,11 @@ def event_study_svg(event, *, outcome, description=""):
 
 
 def _accessible(svg, title, description):
-    """Drop the XML prologue, make the picture an image with a title and a description."""
+    """Drop the XML prologue, scale to the page, make the picture an image with a title and a
+    description."""
     svg = svg[svg.index("<svg") :]
+    # As wide as the page allows (a 360-px phone too); the viewBox keeps the proportions.
+    svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', svg, count=1)
     svg = re.sub(
         r"<svg ",
         '<svg role="img" aria-labelledby="es-title es-desc" ',
