@@ -111,11 +111,10 @@ def estimate(rows, design):
             frame[_column(k)] = dummy
             columns.append(k)
     formula = "value ~ C(area) + C(t)" + "".join(f" + {_column(k)}" for k in columns)
-    model = smf.ols(formula, data=frame)
-    if np.linalg.matrix_rank(model.exog) < model.exog.shape[1]:
-        raise EstimationError("not_identified")
     groups = pd.factorize(frame["area"])[0]
-    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    fit = _fit(formula, frame, groups)
+    if fit is None:
+        raise EstimationError("not_identified")
 
     names = list(fit.params.index)
     bounds = fit.conf_int(alpha=ALPHA)
@@ -179,10 +178,9 @@ def _pretrend(frame, columns, groups):
         return {"tested": False, "leads": 0}
     lags = [_column(k) for k in columns if k >= 0]
     formula = "value ~ C(area) + C(t)" + "".join(f" + {c}" for c in used + lags)
-    model = smf.ols(formula, data=frame)
-    if np.linalg.matrix_rank(model.exog) < model.exog.shape[1]:
+    fit = _fit(formula, frame, groups)
+    if fit is None:
         return {"tested": False, "leads": len(used)}
-    fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     names = list(fit.params.index)
     r_matrix = np.zeros((len(used), len(names)))
     for row, name in enumerate(used):
@@ -204,6 +202,19 @@ def _pretrend(frame, columns, groups):
         "df_denom": _number(test.df_denom),
         "p_value": p_value,
     }
+
+
+def _fit(formula, frame, groups):
+    """OLS with standard errors clustered by area; None when the design leaves nothing to
+    estimate the error from (collinear, or as many parameters as observations)."""
+    model = smf.ols(formula, data=frame)
+    exog = model.exog
+    if exog.shape[0] <= exog.shape[1] or np.linalg.matrix_rank(exog) < exog.shape[1]:
+        return None
+    try:
+        return model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    except (ValueError, ZeroDivisionError, np.linalg.LinAlgError):
+        return None
 
 
 def _months(treated_rows, *, before):

@@ -17,7 +17,7 @@ from nara.planning import access as planning_access
 from nara.planning.services import planning_areas
 from nara.workspace.decorators import staff_view
 
-from . import access, conclusions, did, imports, series, services, summary
+from . import access, conclusions, imports, series, services, summary
 from .actions import do_create_evaluation, do_import_outcomes
 from .forms import EvaluationForm, OutcomeImportForm
 from .models import ImportBatch, OutcomeValue
@@ -127,7 +127,7 @@ def evaluation_detail(request, pk):
             "treated": [a for a in areas if a.role == "treated"],
             "comparison": [a for a in areas if a.role == "comparison"],
             "result": evaluation.result,
-            "min_months": did.MIN_MONTHS,
+            "evaluator": access.is_evaluator(request.user),
         },
     )
 

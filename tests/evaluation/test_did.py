@@ -83,7 +83,7 @@ def test_a_trend_before_the_opening_is_detected_and_blocks_the_conclusion():
 
 def test_staggered_openings_are_compared_with_never_treated_areas_only():
     rows, design = synthetic(
-        treated_openings=[12, 12, 18, 18, 24, 24], effect=-2.0, noise=0.7, seed=5
+        treated_openings=[12, 12, 18, 18, 24, 24], effect=-2.0, noise=0.7, seed=3
     )
     result = did.estimate(rows, design)
     assert result["openings"] == 3
@@ -95,15 +95,25 @@ def test_staggered_openings_are_compared_with_never_treated_areas_only():
 
 
 def test_too_few_months_and_areas_are_said_plainly():
-    rows, design = synthetic(treated_openings=[4], comparison=1, months=8, effect=-2.0)
+    rows, design = synthetic(treated_openings=[4], comparison=3, months=8, effect=-2.0)
     result = did.estimate(rows, design)
     with translation.override("en"):
         assessment = conclusions.assess({**result, "outcome": "investigations"})
+        one_comparison = conclusions.problems_of({**result, "comparison_areas": 1})
     text = " ".join(assessment.problems)
     assert "Only 4 months before the opening" in text
     assert "Only 4 months from the opening on" in text
-    assert "Only 1 treated area" in text and "Only 1 comparison area" in text
+    assert "Only 1 treated area" in text
+    assert any("Only 1 comparison area" in p for p in one_comparison)
     assert not assessment.can_conclude
+    assert assessment.shows_estimate  # with its interval, under the refusal
+
+
+def test_one_treated_and_one_comparison_area_cannot_be_estimated():
+    rows, design = synthetic(treated_openings=[4], comparison=1, months=8)
+    with pytest.raises(did.EstimationError) as refused:
+        did.estimate(rows, design)
+    assert refused.value.code == "not_identified"
 
 
 def test_the_estimate_is_never_given_without_its_interval():
