@@ -576,6 +576,8 @@ EXPECTED_FORMS = {
     "workspace:insights",
     "workspace:insights-centre",
     "workspace:insights-area",
+    "workspace:evaluation-new",
+    "workspace:outcome-import",
 }
 
 

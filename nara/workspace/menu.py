@@ -21,6 +21,7 @@ MENU = [
     ("workspace:log-review", _("Log review")),
     ("workspace:insights", _("Insights")),
     ("workspace:planning", _("Planning")),
+    ("workspace:evaluations", _("Evaluations")),
     ("workspace:users", _("Staff accounts")),
     ("workspace:api-tokens", _("Partner API")),
 ]

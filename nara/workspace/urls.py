@@ -96,4 +96,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_outreach")),
     path("", include("nara.workspace.urls_api_tokens")),
     path("", include("nara.workspace.urls_insights")),
+    path("", include("nara.workspace.urls_evaluation")),
 ]

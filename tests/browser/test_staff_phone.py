@@ -43,6 +43,7 @@ OBJECT_FOR = {
     "legal-basis": "legal_basis",
     "api-webhook": "partner",
     "insights-area": "catchment_area",
+    "evaluation": "evaluation",
 }
 # "-svg" and "-png": the QR images are files, not pages; so is the Kolada CSV.
 NOT_PAGES = (
@@ -99,7 +100,18 @@ def _objects():
         "partner_service": first(PartnerService.objects.all()),
         "partner_hours": first(PartnerServiceSchedule.objects.all()),
         "legal_basis": first(LegalBasis.objects.all()),
+        "evaluation": _evaluation(centre),
     }
+
+
+def _evaluation(centre):
+    """The demo's example evaluation (series, openings and a saved result)."""
+    from nara.evaluation.demo import build_demo_outcomes
+    from nara.evaluation.models import Evaluation
+
+    if not Evaluation.objects.exists():
+        build_demo_outcomes(centre.municipality)
+    return Evaluation.objects.values_list("pk", flat=True).first()
 
 
 def _meeting(centre):

@@ -38,6 +38,8 @@ from nara.core.models import (
     Service,
     Slot,
 )
+from nara.evaluation.demo import build_demo_outcomes
+from nara.evaluation.models import Evaluation
 from nara.planning.demo import create_example_scenario
 from tests.workspace.conftest import signed_in, user
 
@@ -245,6 +247,12 @@ API_EXPECTED = {
     "api:partner-referral-status": {
         "POST": {**NO_TOKEN, "read": 403, "write": 403, "status": 200, "other": 404},
     },
+    # The before/after evaluation: analysts and administrators; a centre manager reads the
+    # evaluations that concern their centres' catchments, and imports nothing.
+    "workspace:evaluations": {"admin", "analyst", "manager"},
+    "workspace:evaluation-new": {"admin", "analyst"},
+    "workspace:evaluation": {"admin", "analyst", "manager"},
+    "workspace:outcome-import": {"admin", "analyst"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -347,6 +355,7 @@ def objects(demo, centres):
             "contact": contact.pk,
             "offer": contact.offers.get().pk,
             "scenario": create_example_scenario(actor="test", municipality=demo).pk,
+            "evaluation": example_evaluation(demo),
             "appointment": appointment.pk,
             "question": asked.pk,
             "callback": called.pk,
@@ -385,6 +394,12 @@ def api_objects(demo):
         expires_on=timezone.localdate() + dt.timedelta(days=30),
     )
     return {"api_token": token.pk, "api_partner": school.pk}
+
+
+def example_evaluation(municipality):
+    """The demo's example evaluation: the first two centres opened, so it concerns the first."""
+    build_demo_outcomes(municipality)
+    return Evaluation.objects.latest("pk").pk
 
 
 def directory_objects():
@@ -603,6 +618,7 @@ OBJECT_FOR = {
     "group-waiting-offer": "waiting",
     "group-leave": "participant",
     "insights-area": "catchment_area",
+    "evaluation": "evaluation",
 }
 
 
