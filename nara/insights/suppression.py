@@ -89,7 +89,7 @@ def suppress(values, groups=(), *, totals=None, threshold=THRESHOLD):
     while True:
         while pending:
             i = pending.pop()
-            if _exposed(members[i], values, status, threshold):
+            if _exposed(i, members, of_cell, values, status, threshold):
                 chosen = hide_smallest([i])
                 if chosen is not None:
                     pending.extend(of_cell[chosen])
@@ -117,28 +117,48 @@ def suppress(values, groups=(), *, totals=None, threshold=THRESHOLD):
     return result
 
 
-def _exposed(group, values, status, threshold):
-    """Whether a "fewer than 5" cell of the group cannot take every value from 0 to 4 as far as
-    this group goes: the group's other hidden cells must be able to make up for it moving all
-    the way up and all the way down (a hidden cell is at least 5 and has no upper bound, a
-    "fewer than 5" one lies between 0 and 4; the total moves with the parts, the parts
-    against each other)."""
+def _exposed(index, members, of_cell, values, status, threshold):
+    """Whether a "fewer than 5" cell of group `index` cannot take every value from 0 to 4 as
+    far as this group goes: the group's other hidden cells must be able to make up for it
+    moving all the way up and all the way down. How far another hidden cell can move is its
+    own room (a hidden cell is at least 5 with no upper bound, a "fewer than 5" one lies
+    between 0 and 4), limited by what its other groups can make up for in turn (one step
+    further: a hidden 5 whose column partner is also 5 cannot move at all)."""
     top = threshold - 1
-    hidden = [(k, 1 if i == 0 else -1) for i, k in enumerate(group) if status[k] != SHOWN]
-    for key, sign in hidden:
+
+    def own(key, rising):
+        if status[key] == FEW:
+            return top - values[key] if rising else values[key]
+        return float("inf") if rising else values[key] - threshold
+
+    def room(key, rising, via, depth):
+        best = own(key, rising)
+        if depth == 0 or best == 0:
+            return best
+        for other_index in of_cell[key]:
+            if other_index != via:
+                best = min(best, absorb(other_index, key, rising, depth - 1))
+        return best
+
+    def absorb(group_index, key, rising, depth):
+        """How far the rest of the group can make up for `key` moving (rising or not)."""
+        group = members[group_index]
+        sign = {k: (1 if i == 0 else -1) for i, k in reversed(list(enumerate(group)))}
+        total = 0
+        for other in group:
+            if other == key or status[other] == SHOWN:
+                continue
+            # The same sign moves the other way, the opposite sign the same way.
+            other_rising = rising != (sign[other] == sign[key])
+            total += room(other, other_rising, group_index, depth)
+        return total
+
+    for key in members[index]:
         if status[key] != FEW:
             continue
-        up = down = 0  # how far the other cells let this one go up, and down
-        for other, other_sign in hidden:
-            if other == key:
-                continue
-            if status[other] == FEW:
-                rise, fall = top - values[other], values[other]
-            else:
-                rise, fall = float("inf"), values[other] - threshold
-            up += fall if other_sign == sign else rise
-            down += rise if other_sign == sign else fall
-        if up < top - values[key] or down < values[key]:
+        if absorb(index, key, True, 1) < own(key, True) or absorb(index, key, False, 1) < own(
+            key, False
+        ):
             return True
     return False
 
