@@ -43,37 +43,42 @@ def _municipality():
     return municipality
 
 
-def _chosen_year(request, years):
-    """(year, error message or None). No year asked for: the newest."""
+def _asked_year(request):
+    """The year asked for as a number, None when none was asked, or "" when it is no year."""
     asked = request.GET.get("year")
     if asked is None:
-        return years[0], None
+        return None
     asked = asked.strip()
-    if asked.isascii() and asked.isdigit() and len(asked) <= 4 and int(asked) in years:
-        return int(asked), None
-    message = _("There are no statistics for that year. Choose a year from %(first)d to %(last)d.")
-    return None, message % {"first": years[-1], "last": years[0]}
+    return int(asked) if asked.isascii() and asked.isdigit() and len(asked) == 4 else ""
 
 
-def _serve(request, template, unit, listings=(), **context):
-    municipality = _municipality()
-    years = stats.years(municipality)
-    year, error = _chosen_year(request, years)
+def _serve(request, template, resolve):
+    """The page, from the page cache when it may be shared. `resolve(municipality)` returns
+    the unit shown and the page's own context (or raises Http404); it runs only when the page
+    is built, so a page served from the cache costs no query of its own."""
+    asked = _asked_year(request)
 
     def build(extra):
-        page = {"years": years, "year": year, "error": error, "municipality_obj": municipality}
+        municipality = _municipality()
+        unit, context = resolve(municipality)
+        years = stats.years(municipality)
+        year, error = (years[0] if asked is None else asked), None
+        if year not in years:
+            year = None
+            error = _(
+                "There are no statistics for that year. Choose a year from %(first)d to %(last)d."
+            ) % {"first": years[-1], "last": years[0]}
+        page = {"years": years, "year": year, "error": error}
         if year is not None:
             data = stats.published(municipality, year)
             page |= _tables(data, unit)
-            page["listings"] = [_listing(data, *listing) for listing in listings]
-        page |= context
-        status = 400 if error else 200
-        response = render(request, template, page | extra, status=status)
+            page["listings"] = [_listing(data, *entry) for entry in context.pop("listings", ())]
+        response = render(request, template, page | context | extra, status=400 if error else 200)
         return response, local_now() + dt.timedelta(seconds=PAGE_SECONDS)
 
-    if error:
+    if asked == "":
         return build({})[0]
-    canonical = f"{request.path}?year={year}" if "year" in request.GET else None
+    canonical = None if asked is None else f"{request.path}?year={asked}"
     return page_cache.serve(request, build, canonical_url=canonical)
 
 
@@ -104,38 +109,42 @@ def _period_label(period, data):
 
 @require_GET
 def statistics(request):
-    municipality = _municipality()
-    centres = Center.objects.filter(municipality=municipality, is_published=True)
-    areas = stats.listed_areas(municipality)
-    by_centre = [
-        (c.name, reverse("public:statistics-centre", args=[c.slug]), ("centre", c.pk))
-        for c in centres.only("pk", "slug", "name").order_by("name")
-    ]
-    by_area = [
-        (a.name, reverse("public:statistics-area", args=[a.code]), ("area", a.pk))
-        for a in areas.only("pk", "code", "name")
-    ]
-    by_area.append((_("Area not stated or outside our areas"), None, ("area", stats.OTHER)))
-    listings = [(_("Contacts by centre"), by_centre), (_("Contacts by area"), by_area)]
-    return _serve(request, "public/statistics.html", stats.MUNICIPALITY, listings)
+    def resolve(municipality):
+        centres = Center.objects.filter(municipality=municipality, is_published=True)
+        by_centre = [
+            (c.name, reverse("public:statistics-centre", args=[c.slug]), ("centre", c.pk))
+            for c in centres.only("pk", "slug", "name").order_by("name")
+        ]
+        by_area = [
+            (a.name, reverse("public:statistics-area", args=[a.code]), ("area", a.pk))
+            for a in stats.listed_areas(municipality).only("pk", "code", "name")
+        ]
+        by_area.append((_("Area not stated or outside our areas"), None, ("area", stats.OTHER)))
+        listings = [(_("Contacts by centre"), by_centre), (_("Contacts by area"), by_area)]
+        return stats.MUNICIPALITY, {"listings": listings}
+
+    return _serve(request, "public/statistics.html", resolve)
 
 
 @require_GET
 def statistics_centre(request, slug):
-    municipality = _municipality()
-    try:
-        centre = Center.objects.get(municipality=municipality, slug=slug, is_published=True)
-    except Center.DoesNotExist:
-        raise Http404 from None
-    return _serve(
-        request, "public/statistics_unit.html", ("centre", centre.pk), centre=centre, kind="centre"
-    )
+    def resolve(municipality):
+        centre = Center.objects.filter(
+            municipality=municipality, slug=slug, is_published=True
+        ).first()
+        if centre is None:
+            raise Http404
+        return ("centre", centre.pk), {"centre": centre}
+
+    return _serve(request, "public/statistics_unit.html", resolve)
 
 
 @require_GET
 def statistics_area(request, code):
-    municipality = _municipality()
-    area = stats.listed_areas(municipality).filter(code=code[:32]).first()
-    if area is None:
-        raise Http404
-    return _serve(request, "public/statistics_unit.html", ("area", area.pk), area=area, kind="area")
+    def resolve(municipality):
+        area = stats.listed_areas(municipality).filter(code=code[:32]).first()
+        if area is None:
+            raise Http404
+        return ("area", area.pk), {"area": area}
+
+    return _serve(request, "public/statistics_unit.html", resolve)
