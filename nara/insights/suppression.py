@@ -70,38 +70,9 @@ def suppress(values, groups=(), *, totals=None, threshold=THRESHOLD):
         missing = [key for key in group if key not in values]
         if missing:
             raise KeyError(f"group refers to unknown cells: {missing[:3]}")
-    of_cell = {}
-    for i, group in enumerate(members):
-        for key in group:
-            of_cell.setdefault(key, []).append(i)
-
-    roomy = threshold + threshold - 1
-
-    def hide_smallest(group_indexes):
-        candidates = [key for i in group_indexes for key in members[i] if status[key] == SHOWN]
-        if not candidates:
-            return None
-        chosen = min(candidates, key=lambda key: (values[key] < roomy, values[key], order[key]))
-        status[chosen] = HIDDEN
-        return chosen
-
-    pending = [i for i, group in enumerate(members) if any(status[k] != SHOWN for k in group)]
-    while True:
-        while pending:
-            i = pending.pop()
-            if _exposed(i, members, of_cell, values, status, threshold):
-                chosen = hide_smallest([i])
-                if chosen is not None:
-                    pending.extend(of_cell[chosen])
-        determined = _determined(status, members)
-        added = None
-        for key in sorted(determined, key=order.get):
-            added = hide_smallest(of_cell.get(key, ()))
-            if added is not None:
-                break
-        if added is None:
-            break
-        pending.extend(of_cell[added])
+    # Groups that share no cell are suppressed apart (at city scale: one set per month).
+    for part in _connected(members):
+        _complement(part, values, status, order, threshold)
 
     result = {
         key: Figure(values[key] if status[key] == SHOWN else None, status[key]) for key in values
@@ -117,55 +88,170 @@ def suppress(values, groups=(), *, totals=None, threshold=THRESHOLD):
     return result
 
 
-def _exposed(index, members, of_cell, values, status, threshold):
-    """Whether a "fewer than 5" cell of group `index` cannot take every value from 0 to 4 as
-    far as this group goes: the group's other hidden cells must be able to make up for it
-    moving all the way up and all the way down. How far another hidden cell can move is its
-    own room (a hidden cell is at least 5 with no upper bound, a "fewer than 5" one lies
-    between 0 and 4), limited by what its other groups can make up for in turn (one step
-    further: a hidden 5 whose column partner is also 5 cannot move at all)."""
-    top = threshold - 1
+class _Room:
+    """How far hidden cells can move, for the check of rule 1: whether a "fewer than 5" cell of
+    a group cannot take every value from 0 to 4 as far as this group goes. The group's other
+    hidden cells must be able to make up for it moving all the way up and all the way down
+    (the total moves with the parts, the parts against each other). How far another hidden
+    cell can move is its own room (a hidden cell is at least 5 with no upper bound, a "fewer
+    than 5" one lies between 0 and 4), limited by what its other groups can make up for in
+    turn, one step further (a hidden 5 whose column partner is also 5 cannot move at all).
 
-    def own(key, rising):
-        if status[key] == FEW:
-            return top - values[key] if rising else values[key]
-        return float("inf") if rising else values[key] - threshold
+    Sums per group, sign and direction are kept (with the number of unbounded rooms apart) and
+    renewed when a member is hidden, so a check costs the group's size, not its square."""
 
-    def room(key, rising, via, depth):
-        best = own(key, rising)
-        if depth == 0 or best == 0:
-            return best
-        for other_index in of_cell[key]:
-            if other_index != via:
-                best = min(best, absorb(other_index, key, rising, depth - 1))
+    def __init__(self, members, of_cell, values, status, threshold):
+        self.members, self.of_cell, self.values, self.status = members, of_cell, values, status
+        self.threshold, self.top = threshold, threshold - 1
+        self.signs = [
+            {k: (1 if i == 0 else -1) for i, k in reversed(list(enumerate(g)))} for g in members
+        ]
+        self.sums = {}
+
+    def changed(self, key):
+        for index in self.of_cell.get(key, ()):
+            self.sums.pop(index, None)
+
+    def own(self, key, rising):
+        value = self.values[key]
+        if self.status[key] == FEW:
+            return self.top - value if rising else value
+        return INF if rising else value - self.threshold
+
+    def _sums(self, index):
+        """{(sign, rising): [finite sum, unbounded count]} of the hidden members' own rooms."""
+        if index not in self.sums:
+            sums = {(sign, rising): [0, 0] for sign in (1, -1) for rising in (True, False)}
+            for key, sign in self.signs[index].items():
+                if self.status[key] != SHOWN:
+                    for rising in (True, False):
+                        _add(sums[(sign, rising)], self.own(key, rising), 1)
+            self.sums[index] = sums
+        return self.sums[index]
+
+    def _absorb(self, index, key, rising):
+        """How far the rest of group `index` makes up for the hidden `key` moving, each other
+        hidden member by its own room."""
+        sums, sign = self._sums(index), self.signs[index][key]
+        # The same sign moves the other way, the opposite sign the same way.
+        same, opposite = list(sums[(sign, not rising)]), list(sums[(-sign, rising)])
+        _add(same, self.own(key, not rising), -1)
+        return _value(same) + _value(opposite)
+
+    def _room(self, key, rising, via):
+        """The room of a hidden member of group `via`, limited by its other groups."""
+        best = self.own(key, rising)
+        for other in self.of_cell[key]:
+            if other != via and best > 0:
+                best = min(best, self._absorb(other, key, rising))
         return best
 
-    def absorb(group_index, key, rising, depth):
-        """How far the rest of the group can make up for `key` moving (rising or not)."""
-        group = members[group_index]
-        sign = {k: (1 if i == 0 else -1) for i, k in reversed(list(enumerate(group)))}
-        total = 0
-        for other in group:
-            if other == key or status[other] == SHOWN:
+    def exposed(self, index):
+        hidden = [k for k in self.signs[index] if self.status[k] != SHOWN]
+        if not any(self.status[k] == FEW for k in hidden):
+            return False
+        rooms = {k: (self._room(k, True, index), self._room(k, False, index)) for k in hidden}
+        sums = {(sign, rising): [0, 0] for sign in (1, -1) for rising in (True, False)}
+        for key, (up, down) in rooms.items():
+            sign = self.signs[index][key]
+            _add(sums[(sign, True)], up, 1)
+            _add(sums[(sign, False)], down, 1)
+        for key in hidden:
+            if self.status[key] != FEW:
                 continue
-            # The same sign moves the other way, the opposite sign the same way.
-            other_rising = rising != (sign[other] == sign[key])
-            total += room(other, other_rising, group_index, depth)
-        return total
-
-    for key in members[index]:
-        if status[key] != FEW:
-            continue
-        if absorb(index, key, True, 1) < own(key, True) or absorb(index, key, False, 1) < own(
-            key, False
-        ):
-            return True
-    return False
+            sign = self.signs[index][key]
+            for rising in (True, False):
+                same, opposite = list(sums[(sign, not rising)]), list(sums[(-sign, rising)])
+                _add(same, rooms[key][0 if not rising else 1], -1)
+                if _value(same) + _value(opposite) < self.own(key, rising):
+                    return True
+        return False
 
 
-def _determined(status, members):
-    """Hidden cells whose value the published equations fix, whatever the bounds."""
-    hidden = [key for key in status if status[key] != SHOWN]
+INF = float("inf")
+
+
+def _add(total, room, times):
+    if room == INF:
+        total[1] += times
+    else:
+        total[0] += times * room
+
+
+def _value(total):
+    return INF if total[1] > 0 else total[0]
+
+
+def _connected(members):
+    """The groups split into sets that share no cell."""
+    parent = list(range(len(members)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_group = {}
+    for i, group in enumerate(members):
+        for key in group:
+            j = first_group.setdefault(key, i)
+            parent[find(i)] = find(j)
+    parts = {}
+    for i, group in enumerate(members):
+        parts.setdefault(find(i), []).append(group)
+    return list(parts.values())
+
+
+def _complement(members, values, status, order, threshold):
+    """Complementary suppression in one connected set of groups (rules 1 and 2 above)."""
+    of_cell = {}
+    for i, group in enumerate(members):
+        for key in group:
+            of_cell.setdefault(key, []).append(i)
+    cells = list(of_cell)
+    roomy = threshold + threshold - 1
+
+    def smallest(group_indexes):
+        candidates = [key for i in group_indexes for key in members[i] if status[key] == SHOWN]
+        if not candidates:
+            return None
+        return min(candidates, key=lambda key: (values[key] < roomy, values[key], order[key]))
+
+    room = _Room(members, of_cell, values, status, threshold)
+
+    def hide(key):
+        status[key] = HIDDEN
+        room.changed(key)
+        pending.extend(of_cell[key])
+
+    pending = [i for i, group in enumerate(members) if any(status[k] != SHOWN for k in group)]
+    known = {}
+    while True:
+        while pending:
+            i = pending.pop()
+            if room.exposed(i):
+                chosen = smallest([i])
+                if chosen is not None:
+                    hide(chosen)
+        # Cells the groups fix together: one more hidden cell beside each (one per group
+        # touched in this round, then the groups are checked again).
+        touched = set()
+        for key in sorted(_determined(status, members, known, cells), key=order.get):
+            if touched.isdisjoint(of_cell.get(key, ())):
+                chosen = smallest(of_cell.get(key, ()))
+                if chosen is not None:
+                    hide(chosen)
+                    touched.update(of_cell[chosen])
+        if not touched:
+            break
+
+
+def _determined(status, members, known, cells):
+    """Hidden cells whose value the published equations fix, whatever the bounds. `known`
+    keeps the answer per connected set of hidden cells (its equations follow from the set),
+    so a round only decomposes the sets that changed."""
+    hidden = [key for key in cells if status[key] != SHOWN]
     column = {key: i for i, key in enumerate(hidden)}
     equations = []
     parent = list(range(len(hidden)))
@@ -193,6 +279,10 @@ def _determined(status, members):
     determined = set()
     for rows in components.values():
         columns = sorted({c for row in rows for c in row})
+        name = frozenset(hidden[c] for c in columns)
+        if name in known:
+            determined |= known[name]
+            continue
         index = {c: i for i, c in enumerate(columns)}
         matrix = np.zeros((len(rows), len(columns)))
         for r, row in enumerate(rows):
@@ -200,10 +290,9 @@ def _determined(status, members):
                 matrix[r, index[c]] = v
         _u, singular, vt = np.linalg.svd(matrix)
         rank = int((singular > 1e-9).sum())
-        null = vt[rank:]
-        for c in columns:
-            if null.shape[0] == 0 or np.all(np.abs(null[:, index[c]]) < 1e-9):
-                determined.add(hidden[c])
+        fixed = np.all(np.abs(vt[rank:]) < 1e-9, axis=0)
+        known[name] = {hidden[c] for c in columns if fixed[index[c]]}
+        determined |= known[name]
     return determined
 
 
