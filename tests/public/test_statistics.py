@@ -5,6 +5,7 @@ pinned."""
 import datetime as dt
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.utils import timezone
 
@@ -195,3 +196,34 @@ def test_a_new_contact_is_seen_once_the_cache_period_is_over(known, demo, settin
     settings.NARA_OPEN_STATISTICS_SECONDS = 0  # the period is over
     fresh = stats.published(demo, YEAR)
     assert fresh["tables"][stats.MUNICIPALITY][0]["contacts"].value == 143
+
+
+def test_people_reached_count_each_person_once(known, demo):
+    from nara.core.actions.contacts import do_register_contact
+    from nara.core.actions.people import do_create_person
+    from nara.core.models import Service
+    from tests.workspace.conftest import user
+
+    a = known["a"]
+    home = a.catchment.first().area
+    full = Service.objects.filter(documentation_level="full", centers=a).first()
+    assert full is not None
+    anna = user("anna")
+    with time_machine.travel(dt.datetime(YEAR, 1, 20, 12, tzinfo=dt.UTC), tick=False):
+        for i in range(6):
+            person = do_create_person(actor="test", center=a, first_name=f"P{i}", last_name="T")
+            for day in (3, 17):  # two contacts each in January: six people, twelve contacts
+                do_register_contact(
+                    actor=anna,
+                    center=a,
+                    service=full,
+                    channel="drop_in",
+                    occurred_on=JAN.replace(day=day),
+                    area=home,
+                    person=person,
+                )
+    data = stats.build(demo, YEAR)
+    municipality = table(data, stats.MUNICIPALITY)
+    assert municipality[JAN]["contacts"].value == 43 + 12
+    assert municipality[JAN]["people"].value == 6
+    assert municipality[FEB]["people"].status == "few"  # nobody in February
