@@ -389,6 +389,10 @@ NARA_FEEDBACK_TEXT_RETENTION_DAYS = int(env("NARA_FEEDBACK_TEXT_RETENTION_DAYS",
 # How long a worker reuses the public content version before asking the database again: an
 # edit shows on public pages served by other workers or hosts within this many seconds.
 NARA_CONTENT_VERSION_SECONDS = float(env("NARA_CONTENT_VERSION_SECONDS", "1"))
+# The open statistics (nara/insights/open_statistics.py) are computed at most once per this
+# many seconds per year shown: a new contact shows on the public statistics within about this
+# time (plus a minute of page cache).
+NARA_OPEN_STATISTICS_SECONDS = int(env("NARA_OPEN_STATISTICS_SECONDS", "300"))
 
 # Background work: a database-backed queue (django-tasks), run by `manage.py run_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

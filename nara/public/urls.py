@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import booking_views, feedback_views, views
+from . import booking_views, feedback_views, statistics_views, views
 
 app_name = "public"
 urlpatterns = [
@@ -26,4 +26,11 @@ urlpatterns = [
     path("booking/manage/feedback/", feedback_views.booking_feedback, name="booking-feedback"),
     path("booking/<str:token>/", booking_views.old_private_link),
     path("answers/", booking_views.answers, name="answers"),
+    path("statistics/", statistics_views.statistics, name="statistics"),
+    path(
+        "statistics/centres/<slug:slug>/",
+        statistics_views.statistics_centre,
+        name="statistics-centre",
+    ),
+    path("statistics/areas/<str:code>/", statistics_views.statistics_area, name="statistics-area"),
 ]

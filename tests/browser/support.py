@@ -152,6 +152,10 @@ def public_pages(site, lang):
     ]
     pages += [
         ("myths and facts", f"/{lang}/myths-and-facts/", 200),
+        ("statistics", f"/{lang}/statistics/", 200),
+        (f"statistics: centre {social.slug}", f"/{lang}/statistics/centres/{social.slug}/", 200),
+        ("statistics: area", f"/{lang}/statistics/areas/{area.code}/", 200),
+        ("error: statistics for no year", f"/{lang}/statistics/?year=1800", 400),
         ("error: unknown postcode", f"/{lang}/find/?postcode={site.unknown_postcode}", 404),
         ("error: invalid postcode", f"/{lang}/find/?postcode=12ab", 400),
         ("error: empty search", f"/{lang}/find/?q=&postcode=", 400),

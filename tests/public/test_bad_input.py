@@ -40,6 +40,8 @@ def test_odd_query_values(centre, value):
         (f"/sv/centres/{centre.slug}/book/", {"mode": value}),
         (f"/sv/centres/{centre.slug}/ask/", {"topic": value}),
         ("/language/sv/", {"next": value}),
+        ("/sv/statistics/", {"year": value}),
+        (f"/sv/statistics/centres/{centre.slug}/", {"year": value}),
     ]:
         assert client.get(path, params).status_code < 500, (path, value)
 

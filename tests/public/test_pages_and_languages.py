@@ -12,9 +12,10 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 
 def public_paths():
-    paths = ["", "areas/", "centres/", "help/", "myths-and-facts/", "find/?q=a"]
+    paths = ["", "areas/", "centres/", "help/", "myths-and-facts/", "find/?q=a", "statistics/"]
     paths += [f"help/{slug}/" for slug, _t, _s in TOPICS]
     paths += [f"centres/{c.slug}/" for c in Center.objects.all()]
+    paths += [f"statistics/centres/{c.slug}/" for c in Center.objects.filter(is_published=True)]
     return paths
 
 

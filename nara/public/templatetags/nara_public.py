@@ -1,5 +1,6 @@
 from django import template
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import get_language, get_language_bidi, get_language_info
 from django.utils.translation import gettext as _
@@ -79,3 +80,26 @@ def in_language(value):
     if direction == ("rtl" if get_language_bidi() else "ltr"):
         return format_html('<span lang="{}">{}</span>', source, text)
     return format_html('<bdi lang="{}" dir="{}">{}</bdi>', source, direction, text)
+
+
+@register.simple_tag
+def figure(cell):
+    """A published count (nara.insights.suppression.Figure): the number, or why it is not shown."""
+    if cell is None:
+        return ""
+    if cell.status == "shown":
+        return format_html("<bdi>{}</bdi>", number_format(cell.value, force_grouping=True))
+    if cell.status == "few":
+        return format_html('<span class="few">{}</span>', _("fewer than 5"))
+    return format_html('<span class="hidden-figure">{}</span>', _("not shown"))
+
+
+@register.simple_tag
+def share(cell):
+    """A published rate as a whole percentage, or "not shown"."""
+    if cell is None:
+        return ""
+    if cell.status != "shown":
+        return format_html('<span class="hidden-figure">{}</span>', _("not shown"))
+    text = _("%(percent)d%%") % {"percent": round(100 * cell.value)}
+    return format_html("<bdi>{}</bdi>", text)
