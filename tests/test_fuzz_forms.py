@@ -570,6 +570,9 @@ EXPECTED_FORMS = {
     "workspace:group-register",
     "workspace:group-waiting-add",
     "workspace:group-leave",
+    "workspace:insights",
+    "workspace:insights-centre",
+    "workspace:insights-area",
 }
 
 

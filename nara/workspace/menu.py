@@ -19,6 +19,7 @@ MENU = [
     ("workspace:services", _("Services")),
     ("workspace:partners", _("Partners")),
     ("workspace:log-review", _("Log review")),
+    ("workspace:insights", _("Insights")),
     ("workspace:planning", _("Planning")),
     ("workspace:users", _("Staff accounts")),
 ]

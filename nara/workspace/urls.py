@@ -94,4 +94,5 @@ urlpatterns = [
     path("", include("nara.workspace.urls_partners")),
     path("", include("nara.workspace.urls_referrals_portal")),
     path("", include("nara.workspace.urls_outreach")),
+    path("", include("nara.workspace.urls_insights")),
 ]

@@ -41,6 +41,7 @@ OBJECT_FOR = {
     "partner-hours-new": "partner_service",
     "partner-hours": "partner_hours",
     "legal-basis": "legal_basis",
+    "insights-area": "catchment_area",
 }
 # "-svg" and "-png": the QR images are files, not pages.
 NOT_PAGES = (
@@ -85,6 +86,7 @@ def _objects():
         "directory": first(centre.staff.all()),
         "service": first(Service.objects.all()),
         "area": first(Area.objects.all()),
+        "catchment_area": first(Area.objects.filter(catchments__center=centre)),
         "myth": first(MythFact.objects.all()),
         "user": first(get_user_model().objects.filter(username="anna")),
         "question": first(centre.questions.all()) if hasattr(centre, "questions") else None,

@@ -214,6 +214,12 @@ EXPECTED = {
     "workspace:group-session": {"manager", "worker"},
     "workspace:group-waiting-offer": {"manager", "worker"},
     "workspace:group-leave": {"manager", "worker"},
+    # Insights dashboards: managers (their own centres), analysts and administrators.
+    "workspace:insights": {"admin", "manager", "analyst"},
+    "workspace:insights-centre": {"admin", "manager", "analyst"},
+    "workspace:insights-area": {"admin", "manager", "analyst"},
+    "workspace:insights-export": {"admin", "manager", "analyst"},
+    "workspace:insights-kolada": {"admin", "manager", "analyst"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
@@ -302,6 +308,7 @@ def objects(demo, centres):
             "directory": home.staff.first().pk,
             "service": Service.objects.first().pk,
             "area": Area.objects.first().pk,
+            "catchment_area": Area.objects.filter(catchments__center=home).first().pk,
             "myth": MythFact.objects.first().pk,
             "person": person.pk,
             "household": household.pk,
@@ -527,6 +534,7 @@ OBJECT_FOR = {
     "group-session": "session",
     "group-waiting-offer": "waiting",
     "group-leave": "participant",
+    "insights-area": "catchment_area",
 }
 
 

@@ -1,0 +1,385 @@
+"""The insights dashboards: the municipality, one centre, one area; their exports (CSV, XLSX)
+and the Kolada long-format file.
+
+Who sees what: centre managers see their own centres' figures only (another centre's dashboard
+answers 403 as the other centre pages do, a centre that does not exist 404); analysts and
+administrators see every centre. Every figure is an aggregate: no person appears here.
+Filters come as GET parameters through FilterForm; a bad value gives a message and the
+dashboard of the default filters (never a 500, and nothing is written).
+"""
+
+import datetime as dt
+import re
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from nara.core import access
+from nara.core.models import AgeBand, Area, CatchmentMembership, Center, Channel, Role
+from nara.core.queries import area_kind_in_use
+from nara.lib import exports
+from nara.lib.topics import TOPIC_CHOICES
+from nara.workspace.decorators import staff_view
+
+from . import charts, kolada
+from .dashboard import TABLES, Dashboard, Percent, default_period, table_titles
+from .kpis import Filters
+from .kpis_trends import months_between
+from .models import KEY_AREA_NOT_STATED, KEY_AREA_OUTSIDE
+
+READERS = (Role.ADMINISTRATOR, Role.ANALYST, Role.CENTRE_MANAGER)
+LONGEST_PERIOD_MONTHS = 60
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
+
+
+def sees_every_centre(user):
+    return access.has_role(user, Role.ADMINISTRATOR, Role.ANALYST)
+
+
+def scope_centres(user):
+    """The centres whose figures the user may read."""
+    if sees_every_centre(user):
+        return Center.objects.all()
+    return access.manageable_centres(user)
+
+
+def get_dashboard_centre(user, pk):
+    centre = Center.objects.filter(pk=pk).first()
+    if centre is None:
+        raise Http404
+    if not scope_centres(user).filter(pk=pk).exists():
+        raise PermissionDenied
+    return centre
+
+
+def get_dashboard_area(user, pk):
+    """An area, if the user sees every centre or one of their centres serves it."""
+    area = Area.objects.filter(pk=pk).first()
+    if area is None:
+        raise Http404
+    if not sees_every_centre(user):
+        served = CatchmentMembership.objects.filter(area=area, center__in=scope_centres(user))
+        if not served.exists():
+            raise PermissionDenied
+    return area
+
+
+# The filter form ---------------------------------------------------------------------------
+
+
+class MonthField(forms.DateField):
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ["%Y-%m"]
+    default_error_messages = {"invalid": gettext_lazy("Write a month as year-month, e.g. 2026-03.")}
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise forms.ValidationError(
+                gettext_lazy("Choose a month between %(first)s and %(last)s.")
+                % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+            )
+        return day
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class FilterForm(forms.Form):
+    start = MonthField(label=gettext_lazy("From month"), required=False)
+    end = MonthField(label=gettext_lazy("To month"), required=False)
+    centre = forms.TypedChoiceField(
+        label=gettext_lazy("Centre"), required=False, coerce=int, empty_value=None
+    )
+    area = forms.TypedChoiceField(
+        label=gettext_lazy("Area"), required=False, coerce=int, empty_value=None
+    )
+    topic = forms.ChoiceField(label=gettext_lazy("Topic"), required=False)
+    age_band = forms.ChoiceField(label=gettext_lazy("Age"), required=False)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
+
+    def __init__(self, data, *, centres, areas, fixed=()):
+        super().__init__(data)
+        everyone = _("all")
+        self.fields["centre"].choices = _blank(everyone) + [(c["pk"], c["name"]) for c in centres]
+        self.fields["area"].choices = (
+            _blank(everyone)
+            + [(pk, name) for pk, name in areas.items()]
+            + [
+                (KEY_AREA_NOT_STATED, _("not stated")),
+                (KEY_AREA_OUTSIDE, _("outside the catchment")),
+            ]
+        )
+        self.fields["topic"].choices = _blank(everyone) + list(TOPIC_CHOICES)
+        self.fields["age_band"].choices = _blank(everyone) + list(AgeBand.choices)
+        self.fields["channel"].choices = _blank(everyone) + list(Channel.choices)
+        for name in fixed:  # the centre of a centre's dashboard, the area of an area's
+            del self.fields[name]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("The last month comes before the first."))
+            if len(months_between(start, end)) > LONGEST_PERIOD_MONTHS:
+                raise forms.ValidationError(
+                    _("Choose a period of at most %(n)s months.") % {"n": LONGEST_PERIOD_MONTHS}
+                )
+        return data
+
+
+def _period(data, today):
+    first, last = default_period(today)
+    start, end = data.get("start"), data.get("end")
+    if start and not end:
+        end = max(start, last) if start <= last else start
+        if len(months_between(start, end)) > LONGEST_PERIOD_MONTHS:
+            end = start.replace(year=start.year + 1) - dt.timedelta(days=1)
+    if end and not start:
+        start = end.replace(month=1)
+    return start or first, end or last
+
+
+class Scope:
+    """Who is asking, about what, with which filters: everything a dashboard, an export or the
+    Kolada file needs, worked out once from the request."""
+
+    def __init__(self, request, *, centre=None, area=None):
+        self.request, self.centre, self.area = request, centre, area
+        user = request.user
+        visible = scope_centres(user)
+        self.centres = list(
+            visible.order_by("name").values(
+                "pk", "name", "annual_budget_sek", "opened_on", "municipality_id"
+            )
+        )
+        self.municipality = self._municipality()
+        self.area_names = self._area_names(visible, user)
+        fixed = (["centre"] if centre else []) + (["area"] if area else [])
+        self.form = FilterForm(
+            request.GET or None, centres=self.centres, areas=self.area_names, fixed=fixed
+        )
+        self.today = timezone.localdate()
+        data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
+        self.invalid = self.form.is_bound and not self.form.is_valid()
+        start, end = _period(data, self.today)
+        chosen = centre.pk if centre else data.get("centre")
+        if chosen:
+            ids = (chosen,) if any(c["pk"] == chosen for c in self.centres) else ()
+        else:
+            ids = None if sees_every_centre(user) else tuple(c["pk"] for c in self.centres)
+        self.in_scope = [c for c in self.centres if ids is None or c["pk"] in ids]
+        self.filters = Filters(
+            start=start,
+            end=end,
+            centers=ids,
+            area=area.pk if area else data.get("area"),
+            topic=data.get("topic") or None,
+            age_band=data.get("age_band") or None,
+            channel=data.get("channel") or None,
+        )
+        self.dashboard = Dashboard(
+            filters=self.filters,
+            municipality=self.municipality,
+            centres=self.in_scope,
+            area_names=self.area_names,
+            today=self.today,
+        )
+
+    def _municipality(self):
+        from nara.core.models import Municipality
+
+        wanted = self.centre.municipality_id if self.centre else None
+        if self.area is not None:
+            wanted = self.area.municipality_id
+        if wanted is None and self.centres:
+            wanted = self.centres[0]["municipality_id"]
+        return Municipality.objects.filter(pk=wanted).first() if wanted else None
+
+    def _area_names(self, visible, user):
+        if self.municipality is None:
+            return {}
+        areas = Area.objects.filter(
+            municipality=self.municipality, kind=area_kind_in_use(self.municipality)
+        )
+        if not sees_every_centre(user):
+            areas = areas.filter(catchments__center__in=visible).distinct()
+        return dict(areas.order_by("name").values_list("pk", "name"))
+
+    def complain(self):
+        """A bad filter: one message naming what was wrong; the default figures are shown."""
+        if not self.invalid:
+            return
+        problems = [
+            f"{self.form.fields[name].label}: {' '.join(errors)}"
+            if name in self.form.fields
+            else " ".join(errors)
+            for name, errors in self.form.errors.items()
+        ]
+        messages.error(
+            self.request,
+            _("Some filters could not be used, so they were left out: %(problems)s")
+            % {"problems": "; ".join(problems)},
+        )
+
+    def query(self, **extra):
+        """The current filters (those that were valid) as a query string, for the exports."""
+        params = QueryDict(mutable=True)
+        if not self.invalid:
+            for key in FilterForm.base_fields:
+                if self.request.GET.get(key):
+                    params[key] = self.request.GET[key]
+        if self.centre:
+            params["centre"] = self.centre.pk
+        if self.area:
+            params["area"] = self.area.pk
+        params.update(extra)
+        return params.urlencode()
+
+
+def _not_applied(dashboard, filters):
+    """{figure title: [filter labels]} for the figures that could not take a given filter."""
+    labels = {
+        "area": _("area"),
+        "topic": _("topic"),
+        "age_band": _("age"),
+        "channel": _("channel"),
+    }
+    figures = {
+        _("Bookings"): dashboard.bookings()["not_filtered_by"],
+        _("Escalations"): dashboard.escalations()["not_filtered_by"],
+        _("Referrals"): dashboard.referrals()["not_filtered_by"],
+        _("Outreach"): dashboard.outreach()["not_filtered_by"],
+        _("Groups"): dashboard.groups()["not_filtered_by"],
+    }
+    return {name: [labels[c] for c in cuts] for name, cuts in figures.items() if cuts}
+
+
+def _page(request, scope, *, heading, template="insights/dashboard.html"):
+    scope.complain()
+    dashboard = scope.dashboard
+    tables = dashboard.tables()
+    drawn = charts.render_many(dashboard.charts())
+    sections = [
+        {"table": tables["summary"], "chart": None},
+        {"table": tables["months"], "chart": drawn.get("months")},
+        {"table": tables["funnel"], "chart": drawn.get("funnel")},
+        {"table": tables["bookings"], "chart": None},
+        {"table": tables["referrals"], "chart": None},
+        {"table": tables["equity"], "chart": drawn.get("map"), "chart2": drawn.get("scatter")},
+        {"table": tables["breakdowns"], "chart": None},
+        {"table": tables["escalations"], "chart": None},
+    ]
+    tables["equity"]["links"] = [
+        reverse("workspace:insights-area", args=[row["area_id"]]) for row in dashboard.equity()
+    ]
+    for section in sections:
+        name = section["table"]["name"]
+        section["csv"] = "?" + scope.query(table=name, format="csv")
+        section["xlsx"] = "?" + scope.query(table=name, format="xlsx")
+    context = {
+        "heading": heading,
+        "scope": scope,
+        "form": scope.form,
+        "filters": scope.filters,
+        "sections": sections,
+        "not_applied": _not_applied(dashboard, scope.filters),
+        "kolada": "?" + scope.query(),
+        "centres": scope.centres if len(scope.centres) > 1 else [],
+        "can_see_no_shows": access.has_role(request.user, Role.ADMINISTRATOR, Role.CENTRE_MANAGER),
+    }
+    return render(request, template, context)
+
+
+@staff_view(*READERS)
+def insights(request):
+    scope = Scope(request)
+    heading = _("Insights: the whole municipality")
+    if not sees_every_centre(request.user):
+        heading = _("Insights: your centres")
+    return _page(request, scope, heading=heading)
+
+
+@staff_view(*READERS)
+def insights_centre(request, pk):
+    centre = get_dashboard_centre(request.user, pk)
+    return _page(
+        request, Scope(request, centre=centre), heading=_("Insights: %(name)s") % {"name": centre}
+    )
+
+
+@staff_view(*READERS)
+def insights_area(request, pk):
+    area = get_dashboard_area(request.user, pk)
+    return _page(
+        request, Scope(request, area=area), heading=_("Insights: %(name)s") % {"name": area}
+    )
+
+
+# Exports -----------------------------------------------------------------------------------
+
+
+def _plain(value):
+    return float(value) if isinstance(value, Percent) else value
+
+
+def _download(content, filename, content_type):
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_view(*READERS)
+def insights_export(request):
+    """One dashboard table as CSV or XLSX, under the same filters (a centre or an area as the
+    dashboards take them); rates as percentages."""
+    table_name = request.GET.get("table") or "summary"
+    file_format = request.GET.get("format") or "csv"
+    if table_name not in TABLES or file_format not in ("csv", "xlsx"):
+        return HttpResponse(
+            _("Choose a table (%(tables)s) and a format (csv or xlsx).")
+            % {"tables": ", ".join(TABLES)},
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    scope = Scope(request)
+    if scope.invalid:
+        return HttpResponse(
+            _("Some filters could not be used; correct them on the dashboard."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    table = scope.dashboard.table(table_name)
+    rows = [table["columns"]] + [[_plain(v) for v in row] for row in table["rows"]]
+    stem = f"nara-{table_name}-{scope.filters.start:%Y-%m}-{scope.filters.end:%Y-%m}"
+    if file_format == "csv":
+        return _download(exports.to_csv(rows), f"{stem}.csv", "text/csv; charset=utf-8")
+    sheet = re.sub(r"[\[\]:*?/\\]", " ", table_titles()[table_name])[:31]
+    content = exports.to_xlsx([(sheet, rows)])
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _download(content, f"{stem}.xlsx", xlsx)
+
+
+@staff_view(*READERS)
+def insights_kolada(request):
+    """The Kolada long format (kpi, municipality, period, gender, value) for the same filters."""
+    scope = Scope(request)
+    if scope.invalid:
+        return HttpResponse(
+            _("Some filters could not be used; correct them on the dashboard."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    code = scope.municipality.code if scope.municipality else ""
+    rows = [kolada.COLUMNS] + kolada.rows(code, scope.filters)
+    return _download(exports.to_csv(rows), "nara-kolada.csv", "text/csv; charset=utf-8")
