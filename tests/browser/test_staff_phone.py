@@ -43,7 +43,7 @@ OBJECT_FOR = {
     "legal-basis": "legal_basis",
     "insights-area": "catchment_area",
 }
-# "-svg" and "-png": the QR images are files, not pages.
+# "-svg" and "-png": the QR images are files, not pages; "-pdf": the committee report's PDF.
 NOT_PAGES = (
     "delete",
     "export",
@@ -53,6 +53,7 @@ NOT_PAGES = (
     "review",
     "-svg",
     "-png",
+    "-pdf",
 )
 
 

@@ -220,6 +220,8 @@ EXPECTED = {
     "workspace:insights-area": {"admin", "manager", "analyst"},
     "workspace:insights-export": {"admin", "manager", "analyst"},
     "workspace:insights-kolada": {"admin", "manager", "analyst"},
+    "workspace:insights-report": {"admin", "manager", "analyst"},
+    "workspace:insights-report-pdf": {"admin", "manager", "analyst"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
