@@ -38,8 +38,8 @@ def test_the_manager_opens_the_committee_report_and_it_prints_on_one_page(
         new_context, locale="en-GB", viewport=DESK, storage_state=state, accept_downloads=True
     )
     page = context.new_page()
-    page.goto(f"/staff/insights/centres/{pk}/")
-    page.get_by_role("link", name=sv("Committee report"), exact=True).click()
+    page.goto(f"/staff/insights/centres/{pk}/")  # an English browser: the dashboard is English
+    page.get_by_role("link", name=tr("en", "Committee report"), exact=True).click()
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text(f"{sv('Committee report')}: {name}")  # Swedish, always
     assert page.locator("html").get_attribute("lang") == "sv"
