@@ -573,6 +573,7 @@ EXPECTED_FORMS = {
     "workspace:insights",
     "workspace:insights-centre",
     "workspace:insights-area",
+    "workspace:insights-report",
 }
 
 

@@ -43,7 +43,8 @@ OBJECT_FOR = {
     "legal-basis": "legal_basis",
     "insights-area": "catchment_area",
 }
-# "-svg" and "-png": the QR images are files, not pages; "-pdf": the committee report's PDF.
+# "-svg" and "-png": the QR images are files, not pages; "-pdf": the committee report's PDF;
+# "kolada": the Kolada CSV download.
 NOT_PAGES = (
     "delete",
     "export",
@@ -54,6 +55,7 @@ NOT_PAGES = (
     "-svg",
     "-png",
     "-pdf",
+    "kolada",
 )
 
 
