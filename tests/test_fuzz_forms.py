@@ -578,6 +578,7 @@ EXPECTED_FORMS = {
     "workspace:insights-area",
     "workspace:evaluation-new",
     "workspace:outcome-import",
+    "workspace:insights-report",
 }
 
 

@@ -131,11 +131,11 @@ def _style_axes(ax):
     ax.set_axisbelow(True)
 
 
-def line_chart(*, key, title, desc, labels, series, y_label=""):
+def line_chart(*, key, title, desc, labels, series, y_label="", size=None):
     """Lines over the same x labels, e.g. this year against last: series = [(name, [values])],
     None = no value for that month. Each line has its own marker and dash and its name and last
-    value written at its end."""
-    fig = _figure()
+    value written at its end. `size`: (width, height) in inches, e.g. smaller for paper."""
+    fig = _figure(*(size or (WIDTH, HEIGHT)))
     ax = fig.add_subplot()
     x = list(range(len(labels)))
     for i, (name, values) in enumerate(series):
@@ -171,10 +171,10 @@ def line_chart(*, key, title, desc, labels, series, y_label=""):
     return _finish(fig, key=key, title=title, desc=desc)
 
 
-def funnel_chart(*, key, title, desc, steps):
+def funnel_chart(*, key, title, desc, steps, width=WIDTH):
     """A funnel: one centred horizontal bar per step (widest first), labelled with the step's
     name, its count and its share of the first step."""
-    fig = _figure(height=0.45 * max(len(steps), 1) + 0.8)
+    fig = _figure(width=width, height=0.45 * max(len(steps), 1) + 0.8)
     ax = fig.add_subplot()
     top = max([n for _name, n in steps] + [1])
     first = steps[0][1] if steps else 0

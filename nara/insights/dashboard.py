@@ -344,36 +344,8 @@ class Dashboard:
 
     def charts(self):
         """{name: (kind, data)} for charts.render_many."""
-        this, last = self.years()
-        labels = [month_label(row["month"]) for row in this]
-        year = self.filters.end.year
-        contacts = _("Contacts per month")
         equity = self.equity()
-        result = {
-            "months": (
-                "line",
-                {
-                    "title": contacts,
-                    "desc": _(
-                        "Contacts per month, this period against the same months a year earlier; "
-                        "the numbers are in the table below."
-                    ),
-                    "labels": labels,
-                    "series": [
-                        (str(year), [row["contacts"] for row in this]),
-                        (str(year - 1), [row["contacts"] for row in last]),
-                    ],
-                },
-            ),
-            "funnel": (
-                "funnel",
-                {
-                    "title": _("Support offers"),
-                    "desc": _("From offered to completed; the numbers are in the table below."),
-                    "steps": self.funnel_steps(),
-                },
-            ),
-        }
+        result = {"months": self.trend_chart(), "funnel": self.funnel_chart()}
         if equity:
             result["map"] = (
                 "choropleth",
@@ -402,6 +374,38 @@ class Dashboard:
                 },
             )
         return result
+
+    def trend_chart(self, names=None):
+        """Contacts month by month against the same months a year earlier; `names`: the two
+        lines' names (default: the years)."""
+        this, last = self.years()
+        year = self.filters.end.year
+        now, before = names or (str(year), str(year - 1))
+        return (
+            "line",
+            {
+                "title": _("Contacts per month"),
+                "desc": _(
+                    "Contacts per month, this period against the same months a year earlier; "
+                    "the numbers are in the table below."
+                ),
+                "labels": [month_label(row["month"]) for row in this],
+                "series": [
+                    (str(now), [row["contacts"] for row in this]),
+                    (str(before), [row["contacts"] for row in last]),
+                ],
+            },
+        )
+
+    def funnel_chart(self):
+        return (
+            "funnel",
+            {
+                "title": _("Support offers"),
+                "desc": _("From offered to completed; the numbers are in the table below."),
+                "steps": self.funnel_steps(),
+            },
+        )
 
 
 def default_period(today=None):

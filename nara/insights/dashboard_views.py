@@ -137,8 +137,8 @@ class FilterForm(forms.Form):
         return data
 
 
-def _period(data, today):
-    first, last = default_period(today)
+def _period(data, today, default=default_period):
+    first, last = default(today)
     start, end = data.get("start"), data.get("end")
     if start and not end:
         end = max(start, last) if start <= last else start
@@ -153,8 +153,11 @@ class Scope:
     """Who is asking, about what, with which filters: everything a dashboard, an export or the
     Kolada file needs, worked out once from the request."""
 
-    def __init__(self, request, *, centre=None, area=None):
+    def __init__(self, request, *, centre=None, area=None, params=None, default=default_period):
+        """`params`: the filter parameters when not all of request.GET (the committee report
+        takes only the period); `default`: today → the period shown when none is given."""
         self.request, self.centre, self.area = request, centre, area
+        params = request.GET if params is None else params
         user = request.user
         visible = scope_centres(user)
         self.centres = list(
@@ -166,12 +169,12 @@ class Scope:
         self.area_names = self._area_names(visible, user)
         fixed = (["centre"] if centre else []) + (["area"] if area else [])
         self.form = FilterForm(
-            request.GET or None, centres=self.centres, areas=self.area_names, fixed=fixed
+            params or None, centres=self.centres, areas=self.area_names, fixed=fixed
         )
         self.today = timezone.localdate()
         data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
         self.invalid = self.form.is_bound and not self.form.is_valid()
-        start, end = _period(data, self.today)
+        start, end = _period(data, self.today, default)
         chosen = centre.pk if centre else data.get("centre")
         if chosen:
             ids = (chosen,) if any(c["pk"] == chosen for c in self.centres) else ()
@@ -264,6 +267,18 @@ def _not_applied(dashboard, filters):
     return {name: [labels[c] for c in cuts] for name, cuts in figures.items() if cuts}
 
 
+def _report_query(scope):
+    """The committee report of the same centre (or all of them); of the same period when one
+    was chosen (the report's own default is the last twelve whole months)."""
+    params = QueryDict(mutable=True)
+    if scope.centre:
+        params["centre"] = scope.centre.pk
+    if not scope.invalid and (scope.request.GET.get("start") or scope.request.GET.get("end")):
+        params["start"] = f"{scope.filters.start:%Y-%m}"
+        params["end"] = f"{scope.filters.end:%Y-%m}"
+    return params.urlencode()
+
+
 def _page(request, scope, *, heading, template="insights/dashboard.html"):
     scope.complain()
     dashboard = scope.dashboard
@@ -294,6 +309,7 @@ def _page(request, scope, *, heading, template="insights/dashboard.html"):
         "sections": sections,
         "not_applied": _not_applied(dashboard, scope.filters),
         "kolada": "?" + scope.query(),
+        "report": reverse("workspace:insights-report") + "?" + _report_query(scope),
         "centres": scope.centres,
         "can_see_no_shows": access.has_role(request.user, Role.ADMINISTRATOR, Role.CENTRE_MANAGER),
     }

@@ -45,9 +45,9 @@ OBJECT_FOR = {
     "insights-area": "catchment_area",
     "evaluation": "evaluation",
 }
-# "-svg" and "-png": the QR images are files, not pages; so is the Kolada CSV.
+# "-svg" and "-png": the QR images are files, not pages; "-pdf": the committee report's PDF;
+# "kolada": the Kolada CSV download.
 NOT_PAGES = (
-    "kolada",
     "delete",
     "export",
     "status",
@@ -56,6 +56,8 @@ NOT_PAGES = (
     "review",
     "-svg",
     "-png",
+    "-pdf",
+    "kolada",
 )
 
 

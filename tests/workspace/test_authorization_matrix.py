@@ -230,6 +230,8 @@ EXPECTED = {
     "workspace:insights-area": {"admin", "manager", "analyst"},
     "workspace:insights-export": {"admin", "manager", "analyst"},
     "workspace:insights-kolada": {"admin", "manager", "analyst"},
+    "workspace:insights-report": {"admin", "manager", "analyst"},
+    "workspace:insights-report-pdf": {"admin", "manager", "analyst"},
 }
 # The partner API, with token personas instead of signed-in staff: URL name → method → the
 # status each persona gets. A token of another partner with every scope gets 404 on the
