@@ -44,7 +44,9 @@ p50 ratio ≤ 2 for every page; rollup upkeep < 5 ms per contact registration.
 The last line is one JSON object: dashboard_p50_ms, dashboard_p95_ms, centre_p50_ms,
 stats_p50_ms, scale_ratio (the largest large/small p50 ratio of the pages measured),
 register_overhead_ms (p50 of the upkeep per POST), contacts, missing, and the details.
-The database is dropped at the end unless --keep; --reuse measures an existing database
+--proposed-indexes also measures the key figures with indexes proposed for the insights
+(created here, benchmark only, dropped again; see PROPOSED). The database is dropped at the
+end unless --keep; --reuse measures an existing database
 (from --keep) without generating again.
 """
 
@@ -293,6 +295,90 @@ def report_kpis(label, figures):
         log(f"    {name:<20}{cells}")
 
 
+# Proposed indexes (benchmark only) -------------------------------------------------------
+
+# BENCHMARK-ONLY indexes, created by --proposed-indexes to show what they would change and
+# dropped again afterwards. Not migrations: nara/insights' migrations belong to its owner.
+PROPOSED = {
+    # The totals (topic = '') of centres and months from the index alone, no table visits.
+    "bench_proposed_contactrollup_totals": (
+        "insights_contactrollup (center_id, topic, month) INCLUDE (contacts, first_contacts, "
+        "known_yes, known_no, interpreter, female, male, other_gender)"
+    ),
+    "bench_proposed_offerrollup_totals": (
+        "insights_offerrollup (center_id, topic, month) INCLUDE (offered, answered, accepted, "
+        "declined, thinking, started, completed, ended_early, referred_on)"
+    ),
+    # Reach: the people, households and aliases of a centre's contacts from the index alone.
+    "bench_proposed_contact_reach": (
+        "core_contact (center_id, occurred_on) INCLUDE (person_id, household_id, alias_id)"
+    ),
+}
+# A month × centre rollup of the totals, as a table: what the totals would cost from it.
+MONTH_TABLE = "bench_proposed_contact_month"
+
+
+def with_proposed_indexes(code, runs):
+    """The key figures again with PROPOSED indexes, then also with JIT off; and the contact
+    totals from a month × centre table. Everything created here is dropped again."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        for name, definition in PROPOSED.items():
+            cursor.execute(f"CREATE INDEX {name} ON {definition}")
+        cursor.execute(
+            f"CREATE TABLE {MONTH_TABLE} AS SELECT month, center_id, SUM(contacts) AS contacts,"  # noqa: S608
+            " SUM(first_contacts) AS first_contacts, SUM(known_no) AS known_no"
+            " FROM insights_contactrollup WHERE topic = '' GROUP BY month, center_id"
+        )
+        cursor.execute(f"CREATE INDEX {MONTH_TABLE}_key ON {MONTH_TABLE} (center_id, month)")
+        for table in ("insights_contactrollup", "insights_offerrollup", "core_contact"):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
+        cursor.execute(f"ANALYZE {MONTH_TABLE}")
+    log(f"  proposed indexes created and tables vacuumed in {time.perf_counter() - started:.0f} s")
+    try:
+        result = {"indexes": measure_kpis(code, runs)}
+        report_kpis("with the proposed indexes", result["indexes"])
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        result["indexes_jit_off"] = measure_kpis(code, runs)
+        report_kpis("with the proposed indexes and jit = off", result["indexes_jit_off"])
+        result["month_table"] = measure_month_table(code, runs)
+        log(f"  contacts() totals from a month x centre table: {result['month_table']}")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = DEFAULT")
+            for name in PROPOSED:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            cursor.execute(f"DROP TABLE IF EXISTS {MONTH_TABLE}")
+    return result
+
+
+def measure_month_table(code, runs):
+    from django.db import connection
+
+    result = {}
+    for scope, filters in kpi_scopes(code).items():
+        clauses, params = ["center_id = ANY(%s)"], [list(filters.centers)]
+        if filters.first_month:
+            clauses.append("month >= %s AND month < %s")
+            params += [filters.first_month, filters.stop_month]
+        sql = (
+            f"SELECT SUM(contacts), SUM(first_contacts), SUM(known_no) FROM {MONTH_TABLE} "  # noqa: S608
+            f"WHERE {' AND '.join(clauses)}"
+        )
+        times = []
+        with connection.cursor() as cursor:
+            for _n in range(runs + 1):
+                started = time.perf_counter()
+                cursor.execute(sql, params)
+                cursor.fetchall()
+                times.append((time.perf_counter() - started) * 1000)
+        result[scope] = {"p50_ms": round(statistics.median(times[1:]), 1)}
+    return result
+
+
 # Rollup upkeep on a contact registration ---------------------------------------------------
 
 
@@ -430,6 +516,11 @@ def main():
     parser.add_argument(
         "--reuse", action="store_true", help="measure the kept database again (implies --keep)"
     )
+    parser.add_argument(
+        "--proposed-indexes",
+        action="store_true",
+        help="also measure the key figures with benchmark-only indexes (dropped afterwards)",
+    )
     args = parser.parse_args()
     args.keep = args.keep or args.reuse
 
@@ -445,6 +536,9 @@ def main():
             migrate()
         small = step("Small", args.small_scale, SMALL, args.seed, args)
         large = step("Large", args.large_scale, LARGE, args.seed + 1, args)
+        if args.proposed_indexes:
+            log("Key figures with the proposed (benchmark-only) indexes, large municipality")
+            large["proposed"] = with_proposed_indexes(LARGE, args.kpi_runs)
         log("Rollup upkeep on the contact registration POST (large municipality)")
         register = measure_register_overhead(LARGE, args)
         if register:
