@@ -56,7 +56,7 @@ bench: messages
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-bench.txt
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	for script in benchmarks/public_pages.py benchmarks/booking.py benchmarks/planning.py \
-		benchmarks/casework.py benchmarks/api.py; do \
+		benchmarks/casework.py benchmarks/api.py benchmarks/insights.py; do \
 		test -f $$script || continue; $(BIN)/python $$script || exit 1; done
 
 clean:

@@ -29,13 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import sys
-import time
-import types
-import urllib.parse
-from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,154 +37,26 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import log, machine  # noqa: E402
-
-
-def database_urls(name):
-    given = os.environ.get("DATABASE_URL", "")
-    base = given if given.startswith("postgres") else "postgres://postgres@127.0.0.1:5432/postgres"
-    parts = urllib.parse.urlsplit(base)
-    if parts.path.lstrip("/") == name:
-        raise SystemExit(f"--pg-name {name} is the database in DATABASE_URL; choose another")
-    bench = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    return bench, admin
-
-
-def admin_sql(admin_url, statement):
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(statement)
-
-
-def setup_django(bench_url):
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="nara.settings",
-        DATABASE_URL=bench_url,
-        NARA_DEV_MODE="1",  # the public development keys, on this machine only
-        NARA_DEBUG="0",  # production settings, whatever the caller's shell says
-        NARA_ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
-        NARA_PUBLIC_URL="http://127.0.0.1",
-        NARA_PUBLIC_URL_ALLOW_HTTP="1",
-        NARA_LOG_LEVEL="WARNING",
-    )
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.http import HttpResponse
-    from django.urls import clear_url_caches, path
-
-    def bare(request):
-        return HttpResponse("ok")
-
-    urls = types.ModuleType("bench_casework_urls")
-    urls.urlpatterns = [path("bench-bare/", bare)] + list(
-        __import__(settings.ROOT_URLCONF, fromlist=["urlpatterns"]).urlpatterns
-    )
-    sys.modules["bench_casework_urls"] = urls
-    settings.ROOT_URLCONF = "bench_casework_urls"
-    clear_url_caches()
-
-
-class FormDefaults(HTMLParser):
-    """The fields a browser would submit from the page's contact form, as they stand."""
-
-    def __init__(self, form_class="contact-form"):
-        super().__init__()
-        self.form_class = form_class
-        self.fields, self.in_form, self.done, self.select = [], False, False, None
-        self.first_topic = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and not self.done and self.form_class in (a.get("class") or "").split():
-            self.in_form = True
-        if not self.in_form:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = (a.get("type") or "text").lower()
-            if kind in ("checkbox", "radio"):
-                if "checked" in a:
-                    self.fields.append((name, a.get("value", "on")))
-                elif name == "topics" and self.first_topic is None:
-                    self.first_topic = a.get("value")
-            elif kind not in ("submit", "button", "file"):
-                self.fields.append((name, a.get("value", "")))
-        elif tag == "select" and name:
-            self.select = [name, None, None]
-        elif tag == "option" and self.select:
-            if self.select[2] is None:
-                self.select[2] = a.get("value", "")
-            if "selected" in a:
-                self.select[1] = a.get("value", "")
-        elif tag == "textarea" and name:
-            self.fields.append((name, ""))
-
-    def handle_endtag(self, tag):
-        if tag == "select" and self.select:
-            name, chosen, first = self.select
-            self.fields.append((name, chosen if chosen is not None else first or ""))
-            self.select = None
-        if tag == "form" and self.in_form:
-            self.in_form, self.done = False, True
-
-    def data(self):
-        fields = {}
-        for name, value in self.fields:
-            fields.setdefault(name, []).append(value)
-        if self.first_topic and "topics" not in fields:
-            fields["topics"] = [self.first_topic]
-        return fields
+from volume import (  # noqa: E402
+    BARE_URL,
+    contact_form,
+    database_urls,
+    drop_database,
+    fresh_database,
+    generate_step,
+    measure,
+    migrate,
+    setup_django,
+    signed_in,
+    url_or_none,
+)
 
 
 def signed_in_worker(code):
     from django.contrib.auth import get_user_model
-    from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     user = get_user_model().objects.get(username=f"gen{code}-c1-2")  # a social worker, centre 1
-    client = Client()
-    client.force_login(user)
-    device, _new = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    return client, user
-
-
-def url_or_none(name, centre_pk):
-    from django.urls import NoReverseMatch, reverse
-
-    for args in ([], [centre_pk]):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return None
-
-
-def measure(call, *, requests, warmup, ok):
-    """p50, p95 (ms) of `call`, and its query count (one more request, queries captured)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _n in range(warmup):
-        call()
-    times = []
-    for _n in range(requests):
-        started = time.perf_counter()
-        response = call()
-        times.append((time.perf_counter() - started) * 1000)
-        if response.status_code not in ok:
-            raise SystemExit(f"unexpected status {response.status_code}")
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    quantiles = statistics.quantiles(times, n=100)
-    return {"p50_ms": round(quantiles[49], 1), "p95_ms": round(quantiles[94], 1)} | {
-        "queries": len(captured.captured_queries)
-    }
+    return signed_in(user), user
 
 
 def measure_step(code, args):
@@ -198,15 +64,13 @@ def measure_step(code, args):
 
     client, _user = signed_in_worker(code)
     centre = Center.objects.get(code=f"gen{code}-c1")
-    today_name = "workspace:today" if url_or_none("workspace:today", centre.pk) else None
-    today_url = url_or_none(today_name or "workspace:index", centre.pk)
-    register_url = url_or_none("workspace:contact-new", centre.pk)
-    if register_url:  # the centre's first service, as if chosen on the service page
-        register_url += f"?service={centre.services.order_by('pk').first().pk}"
+    either = ([], [centre.pk])
+    today_name = "workspace:today" if url_or_none("workspace:today", *either) else None
+    today_url = url_or_none(today_name or "workspace:index", *either)
     get = {"secure": True}
     result = {
         "bare": measure(
-            lambda: client.get("/bench-bare/", **get),
+            lambda: client.get(BARE_URL, **get),
             requests=args.requests,
             warmup=args.warmup,
             ok={200},
@@ -219,10 +83,9 @@ def measure_step(code, args):
             ok={200},
         ),
     }
-    if register_url:
-        parser = FormDefaults()
-        parser.feed(client.get(register_url, **get).content.decode())
-        data = parser.data()
+    form = contact_form(client, centre)
+    if form:
+        register_url, data = form
         result["register"] = measure(
             lambda: client.post(register_url, data, **get),
             requests=args.requests,
@@ -231,23 +94,6 @@ def measure_step(code, args):
         )
     else:
         result["register"] = None
-    return result
-
-
-def generate_step(scale, code, seed):
-    from django.db import connection
-
-    from nara.core.generator import GeneratorSize, generate
-
-    size = GeneratorSize.scaled(scale, seed=seed, municipality_code=code)
-    log(f"  generating {size.residents:,} residents, {size.centres} centres, {size.years:g} years")
-    result = generate(size, out=log)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    log(
-        f"  {result['rows']:,} rows in {result['seconds']} s: {result['rows_per_second']:,} rows/s,"
-        f" peak memory {result['peak_memory_mib']} MiB"
-    )
     return result
 
 
@@ -279,21 +125,14 @@ def main():
 
     log(f"Casework benchmark on {machine()}")
     bench_url, admin_url = database_urls(args.pg_name)
-    try:
-        admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{args.pg_name}" WITH (FORCE)')
-        admin_sql(admin_url, f'CREATE DATABASE "{args.pg_name}"')
-    except Exception as exc:  # no PostgreSQL here: say so on the JSON line, do not fail
-        log(f"  PostgreSQL not reachable ({exc}); skipped")
+    if not fresh_database(admin_url, args.pg_name):
         print(json.dumps({"bench": "casework", "skipped": "no PostgreSQL"}), flush=True)
         return
     try:
         setup_django(bench_url)
-        from django.core.management import call_command
-
         from nara.core.models import Contact
 
-        call_command("migrate", verbosity=0)
-        call_command("createcachetable", verbosity=0)
+        migrate()
         log("Small step")
         small_gen = generate_step(args.small_scale, "8001", args.seed)
         small = measure_step("8001", args)
@@ -305,11 +144,8 @@ def main():
         contacts = Contact.objects.count()
         report(f"{contacts:,} contacts", large)
     finally:
-        from django.db import connections
-
-        connections.close_all()
         if not args.keep:
-            admin_sql(admin_url, f'DROP DATABASE IF EXISTS "{args.pg_name}" WITH (FORCE)')
+            drop_database(admin_url, args.pg_name)
     register = large["register"]
     row = {
         "bench": "casework",
