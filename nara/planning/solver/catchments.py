@@ -35,6 +35,7 @@ import time
 import numpy as np
 
 from . import highs
+from .catchments_assign import from_knapsacks, relocate
 from .catchments_cuts import Cuts, RowBlocks, disconnected_pieces
 from .catchments_heuristics import (
     grow_balanced,
@@ -42,8 +43,9 @@ from .catchments_heuristics import (
     repair_capacity,
     repair_contiguity,
 )
+from .catchments_lagrange import Relaxation, fix, subgradient
 from .errors import InfeasibleCapacityError, PlanningError
-from .pmedian_bound import subgradient
+from .pmedian_bound import subgradient as pmedian_subgradient
 from .pmedian_search import greedy, interchange, nearest_two
 from .problem import (
     check_distance_matrix,
@@ -58,6 +60,11 @@ MAX_CONTIGUITY_ROUNDS = 200
 # seconds; the plan then stands with the Lagrangian bound.
 MAX_PAIRS = 400_000
 DEFAULT_TIME_LIMIT = 60.0
+LAGRANGIAN_SHARE = 0.4  # of the time left, at most, for the knapsack Lagrangian
+LARGE_LAGRANGIAN_SHARE = 0.75  # the same above LP_PAIRS, where the MILP rarely closes the gap
+RELOCATION_STARTS = 4  # the best plans of distinct site sets that relocation starts from
+LP_PAIRS = 40_000  # areas × sites up to which the strong LP starts the Lagrangian
+SWAP_AREAS = 150  # areas up to which every Lagrangian plan also gets swap moves
 
 
 def capacitated_catchments(
@@ -186,6 +193,7 @@ class _Search:
         self.best, self.upper = None, math.inf
         self.repaired = None
         self.lower = -math.inf
+        self.plans = {}
         self.steps: list[str] = []
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -199,11 +207,26 @@ class _Search:
             return self._answer()
         self.start_sites = sites
         self._repair(nearest)
-        keep = self._fix_sites(multipliers)
-        if self.cost.shape[0] * keep.size > MAX_PAIRS:
+        if self.adjacency is not None:
+            if self.repaired is not None:
+                self._offer_contiguous(self.repaired)
+            self._grow(self.start_sites)
+        dropped = None
+        if self.minimum > 0:
+            keep = self._fix_sites(multipliers)
+        else:
+            keep, dropped = self._lagrangian(multipliers)
+            if self._closed():
+                return self._answer()
+        pairs = self.cost.shape[0] * keep.size
+        if dropped is not None:
+            pairs = int((~dropped[:, keep]).sum())
+        if pairs > MAX_PAIRS:
             self.steps.append(f"MILP skipped ({keep.size} sites left, too large)")
             return self._answer()
         model = _Model(self, keep)
+        if dropped is not None:
+            model.drop_pairs(dropped[model.area, keep[model.slot]])
         if self.adjacency is None:
             self._reduce(model)
             self._exact(model)
@@ -217,14 +240,14 @@ class _Search:
             sites = np.arange(m)
             self.lower = float(self.cost.min(axis=1).sum())
             return sites, None
-        until = time.perf_counter() + 0.1 * (self.deadline - time.perf_counter())
+        until = time.perf_counter() + 0.2 * (self.deadline - time.perf_counter())
         chosen = interchange(
             self.cost, greedy(self.cost, self.k, np.flatnonzero(self.fixed)), self.fixed, until
         )
         first, _, second = nearest_two(self.cost, chosen)
         start = np.where(np.isfinite(second), (first + second) / 2, first)
         until = time.perf_counter() + 0.15 * (self.deadline - time.perf_counter())
-        lagrangian = subgradient(
+        lagrangian = pmedian_subgradient(
             self.cost, self.k, self.fixed, chosen, start, until, OPTIMALITY_TOLERANCE, patience=20
         )
         self.lower = min(lagrangian.value, lagrangian.best_cost)
@@ -241,6 +264,84 @@ class _Search:
         if repaired is not None:
             self._offer(repaired)
         self.steps.append("capacity repair" + ("" if repaired is not None else " (failed)"))
+
+    def _lagrangian(self, multipliers):
+        """Knapsack Lagrangian bound, its heuristic plans, then site and pair fixing.
+
+        When the strong LP is small enough it runs first: its bound, its duals as the starting
+        multipliers and its k largest y as a site set to try."""
+        n, m = self.cost.shape
+        relax = Relaxation(self.cost, self.loads, self.capacity, self.k, self.fixed)
+        theta = 1.0
+        if n * m <= LP_PAIRS:
+            duals = self._linear_relaxation()
+            if duals is not None:
+                multipliers, theta = duals, 0.1
+        if multipliers is None:
+            first, _, second = nearest_two(self.cost, np.arange(m))
+            multipliers = np.where(np.isfinite(second), second, first)
+        share = LAGRANGIAN_SHARE if n * m <= LP_PAIRS else LARGE_LAGRANGIAN_SHARE
+        until = time.perf_counter() + share * (self.deadline - time.perf_counter())
+
+        def offer(sites, members):
+            swaps = self.cost.shape[0] <= SWAP_AREAS
+            plan = from_knapsacks(self.cost, self.loads, self.capacity, sites, members, swaps)
+            if plan is not None:
+                self._offer_any(plan)
+                self._pool(plan)
+
+        bound = subgradient(relax, multipliers, lambda: self.upper, offer, until, theta=theta)
+        self.lower = max(self.lower, min(bound.value, self.upper))
+        self._relocate()
+        self.steps.append(f"knapsack Lagrangian bound ({bound.iterations} steps)")
+        if self._closed() or not math.isfinite(self.upper):
+            return np.arange(m), None
+        bound = fix(relax, bound, self.upper)
+        self.lower = max(self.lower, min(bound.value, self.upper))
+        keep = np.union1d(np.flatnonzero(~bound.closed), np.unique(self.best))
+        dropped = bound.dropped.copy()
+        dropped[np.arange(n), self.best] = False  # the incumbent stays a start
+        pairs = int((~dropped[:, keep]).sum())
+        self.steps.append(f"Lagrangian fixing kept {keep.size} of {m} sites, {pairs} pairs")
+        return keep, dropped
+
+    def _linear_relaxation(self):
+        model = _Model(self, np.arange(self.cost.shape[1]))
+        outcome = highs.solve(model.build(), time_limit=self._left() / 4, relax=True)
+        if outcome.row_duals is None:
+            return None
+        self.lower = max(self.lower, min(outcome.bound, self.upper))
+        self.steps.append("LP bound")
+        opened = outcome.values[model.pair_count :]
+        sites = np.sort(np.argsort(-opened, kind="stable")[: self.k])
+        plan = from_knapsacks(self.cost, self.loads, self.capacity, sites, {})
+        if plan is not None:
+            self._offer_any(plan)
+            self._pool(plan)
+        return outcome.row_duals[: self.cost.shape[0]].copy()
+
+    def _pool(self, plan):
+        """The best plan per site set met, for relocation to start from."""
+        key = tuple(np.unique(plan).tolist())
+        value = float(self.cost[np.arange(len(plan)), plan].sum())
+        if key not in self.plans or value < self.plans[key][0]:
+            self.plans[key] = (value, plan)
+
+    def _relocate(self):
+        if self.best is None or self.adjacency is not None:
+            return
+        self._pool(self.best)
+        starts = sorted(self.plans.values(), key=lambda entry: entry[0])[:RELOCATION_STARTS]
+        for number, (_, plan) in enumerate(starts):
+            share = 0.2 / (len(starts) - number)
+            until = time.perf_counter() + share * (self.deadline - time.perf_counter())
+            self._offer(relocate(self.cost, self.loads, self.capacity, plan, until))
+
+    def _offer_any(self, plan):
+        if self.adjacency is None:
+            self._offer(plan)
+        else:
+            self._offer_contiguous(plan)
 
     def _fix_sites(self, multipliers):
         """Sites that cannot be in a plan cheaper than the incumbent are dropped."""
@@ -290,9 +391,6 @@ class _Search:
         self.lower = max(self.lower, min(outcome.bound, self.upper))
 
     def _contiguous(self, model):
-        if self.repaired is not None:
-            self._offer_contiguous(self.repaired)
-        self._grow(self.start_sites)
         self._reduce(model, fix=False)  # contiguity only raises the optimum: a valid bound
         cuts = Cuts(self.cost.shape[0], len(model.keep))
         rounds, share = 0, 1 / 3
