@@ -36,7 +36,7 @@ import numpy as np
 
 from . import highs
 from .catchments_assign import from_knapsacks, relocate
-from .catchments_cuts import Cuts, RowBlocks, disconnected_pieces
+from .catchments_cuts import Cuts, disconnected_pieces
 from .catchments_heuristics import (
     grow_balanced,
     grow_catchments,
@@ -44,6 +44,7 @@ from .catchments_heuristics import (
     repair_contiguity,
 )
 from .catchments_lagrange import Relaxation, fix, subgradient
+from .catchments_model import Model
 from .errors import InfeasibleCapacityError, PlanningError
 from .pmedian_bound import subgradient as pmedian_subgradient
 from .pmedian_search import greedy, interchange, nearest_two
@@ -63,6 +64,7 @@ DEFAULT_TIME_LIMIT = 60.0
 LAGRANGIAN_SHARE = 0.4  # of the time left, at most, for the knapsack Lagrangian
 LARGE_LAGRANGIAN_SHARE = 0.75  # the same above LP_PAIRS, where the MILP rarely closes the gap
 RELOCATION_STARTS = 4  # the best plans of distinct site sets that relocation starts from
+LAGRANGIAN_PAIRS = 1_000_000  # areas × sites above which the plan stands with the p-median bound
 LP_PAIRS = 40_000  # areas × sites up to which the strong LP starts the Lagrangian
 SWAP_AREAS = 150  # areas up to which every Lagrangian plan also gets swap moves
 
@@ -212,6 +214,10 @@ class _Search:
                 self._offer_contiguous(self.repaired)
             self._grow(self.start_sites)
         dropped = None
+        if self.cost.size > LAGRANGIAN_PAIRS:
+            self._local_search(sites)
+            self.steps.append("MILP skipped (too large)")
+            return self._answer()
         if self.minimum > 0:
             keep = self._fix_sites(multipliers)
         else:
@@ -224,7 +230,7 @@ class _Search:
         if pairs > MAX_PAIRS:
             self.steps.append(f"MILP skipped ({keep.size} sites left, too large)")
             return self._answer()
-        model = _Model(self, keep)
+        model = Model(self, keep)
         if dropped is not None:
             model.drop_pairs(dropped[model.area, keep[model.slot]])
         if self.adjacency is None:
@@ -306,7 +312,7 @@ class _Search:
         return keep, dropped
 
     def _linear_relaxation(self):
-        model = _Model(self, np.arange(self.cost.shape[1]))
+        model = Model(self, np.arange(self.cost.shape[1]))
         outcome = highs.solve(model.build(), time_limit=self._left() / 4, relax=True)
         if outcome.row_duals is None:
             return None
@@ -320,6 +326,16 @@ class _Search:
             self._pool(plan)
         return outcome.row_duals[: self.cost.shape[0]].copy()
 
+    def _local_search(self, sites):
+        """At national scale: the p-median bases, areas by regret to the nearest with room,
+        shift moves, then base relocation."""
+        if self.adjacency is not None or self.minimum > 0:
+            return
+        plan = from_knapsacks(self.cost, self.loads, self.capacity, np.sort(sites), {}, False)
+        if plan is not None:
+            self._offer(plan)
+        self._relocate(share=0.9)
+
     def _pool(self, plan):
         """The best plan per site set met, for relocation to start from."""
         key = tuple(np.unique(plan).tolist())
@@ -327,14 +343,14 @@ class _Search:
         if key not in self.plans or value < self.plans[key][0]:
             self.plans[key] = (value, plan)
 
-    def _relocate(self):
+    def _relocate(self, share=0.2):
         if self.best is None or self.adjacency is not None:
             return
         self._pool(self.best)
         starts = sorted(self.plans.values(), key=lambda entry: entry[0])[:RELOCATION_STARTS]
         for number, (_, plan) in enumerate(starts):
-            share = 0.2 / (len(starts) - number)
-            until = time.perf_counter() + share * (self.deadline - time.perf_counter())
+            part = share / (len(starts) - number)
+            until = time.perf_counter() + part * (self.deadline - time.perf_counter())
             self._offer(relocate(self.cost, self.loads, self.capacity, plan, until))
 
     def _offer_any(self, plan):
@@ -493,129 +509,3 @@ def _proven_infeasible(contiguous: bool) -> InfeasibleCapacityError:
         f"{extra}; raise the capacity, lower the minimum or add bases.",
         reason="contiguous" if contiguous else "proven",
     )
-
-
-class _Model:
-    """The MILP over the sites kept: x_p for the (area, site) pairs left, then y_j per site."""
-
-    def __init__(self, search: _Search, keep: np.ndarray):
-        self.search, self.keep = search, keep
-        n = search.cost.shape[0]
-        self.area = np.repeat(np.arange(n), keep.size)
-        self.slot = np.tile(np.arange(keep.size), n)
-
-    @property
-    def pair_count(self) -> int:
-        return self.area.size
-
-    def drop_pairs(self, drop) -> None:
-        self.area, self.slot = self.area[~drop], self.slot[~drop]
-
-    def index(self) -> np.ndarray:
-        """Per (area, slot): the pair's column, or -1 when the pair was fixed to 0."""
-        table = np.full((self.search.cost.shape[0], self.keep.size), -1, dtype=np.int64)
-        table[self.area, self.slot] = np.arange(self.pair_count)
-        return table
-
-    def build(self, cuts: Cuts | None = None) -> highs.Milp:
-        s = self.search
-        n, m, pairs = s.cost.shape[0], self.keep.size, self.pair_count
-        x = np.arange(pairs)
-        y = pairs + np.arange(m)
-        fixed = s.fixed[self.keep]
-        rows = RowBlocks()
-        rows.add(self.area, x, np.ones(pairs), np.ones(n), np.ones(n))  # each area once
-        load_rows = np.concatenate([self.slot, np.arange(m)])
-        load_cols = np.concatenate([x, y])
-        area_loads = s.loads[self.area]
-        rows.add(
-            load_rows,
-            load_cols,
-            np.concatenate([area_loads, np.full(m, -s.capacity)]),
-            np.full(m, -np.inf),
-            np.zeros(m),
-        )
-        if s.minimum > 0:
-            rows.add(
-                load_rows,
-                load_cols,
-                np.concatenate([area_loads, np.full(m, -s.minimum)]),
-                np.zeros(m),
-                np.full(m, np.inf),
-            )
-        if not fixed.all():
-            rows.add(
-                np.concatenate([x, x]),
-                np.concatenate([x, y[self.slot]]),
-                np.concatenate([np.ones(pairs), -np.ones(pairs)]),
-                np.full(pairs, -np.inf),
-                np.zeros(pairs),
-            )  # x_ij <= y_j, a tighter LP
-            rows.add(np.zeros(m, np.int64), y, np.ones(m), [s.k], [s.k])
-        col_upper = np.ones(pairs + m)
-        if s.adjacency is not None:
-            table = self.index()
-            home = table[s.homes[self.keep], np.arange(m)]
-            open_y = home < 0  # the base's own area cannot join it: the base cannot open
-            col_upper[y[open_y]] = 0.0
-            rows.add(
-                np.concatenate([np.arange(m)[~open_y]] * 2),
-                np.concatenate([home[~open_y], y[~open_y]]),
-                np.concatenate([np.ones(int((~open_y).sum())), -np.ones(int((~open_y).sum()))]),
-                np.zeros(int((~open_y).sum())),
-                np.zeros(int((~open_y).sum())),
-            )
-            if cuts is not None:
-                _write_cuts(cuts, table, rows)
-        matrix, lower, upper = rows.finish(pairs + m)
-        col_lower = np.zeros(pairs + m)
-        col_lower[y] = fixed.astype(float)
-        return highs.Milp(
-            cost=np.concatenate([s.cost[self.area, self.keep[self.slot]], np.zeros(m)]),
-            col_lower=col_lower,
-            col_upper=col_upper,
-            integer=np.ones(pairs + m, bool),
-            matrix=matrix,
-            row_lower=lower,
-            row_upper=upper,
-        )
-
-    def start(self, assignment):
-        if assignment is None:
-            return None
-        slots = np.searchsorted(self.keep, assignment)
-        if (self.keep[np.minimum(slots, self.keep.size - 1)] != assignment).any():
-            return None
-        table = self.index()
-        columns = table[np.arange(len(assignment)), slots]
-        if (columns < 0).any():
-            return None
-        values = np.zeros(self.pair_count + self.keep.size)
-        values[columns] = 1.0
-        values[self.pair_count + np.unique(slots)] = 1.0
-        return values
-
-    def assignment(self, values) -> np.ndarray:
-        chosen = values[: self.pair_count] > 0.5
-        result = np.zeros(self.search.cost.shape[0], dtype=np.int64)
-        result[self.area[chosen]] = self.keep[self.slot[chosen]]
-        return result
-
-
-def _write_cuts(cuts: Cuts, table, rows: RowBlocks) -> None:
-    """x_vj <= sum over the piece's border u of x_uj, with the pairs fixed to 0 left out."""
-    for slot, piece, border in cuts.pieces:
-        inner = table[piece, slot]
-        outer = table[border, slot]
-        outer = outer[outer >= 0]
-        inner = inner[inner >= 0]
-        if not inner.size:
-            continue
-        local = np.arange(inner.size)
-        rows.add(
-            np.concatenate([local, np.repeat(local, outer.size)]),
-            np.concatenate([inner, np.tile(outer, inner.size)]),
-            np.concatenate([np.ones(inner.size), -np.ones(inner.size * outer.size)]),
-            np.full(inner.size, -np.inf),
-            np.zeros(inner.size),
-        )

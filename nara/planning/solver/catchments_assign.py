@@ -63,17 +63,30 @@ def improve(sub, loads, capacity, slot, swaps=True, rounds=200):
     for _ in range(rounds):
         load = np.bincount(slot, weights=loads, minlength=k)
         current = sub[rows, slot]
-        delta = sub - current[:, None]
-        fits = load[None, :] + loads[:, None] <= capacity + 1e-9
-        delta = np.where(fits, delta, np.inf)
-        delta[rows, slot] = np.inf
-        area, target = np.unravel_index(np.argmin(delta), delta.shape)
-        if delta[area, target] < -1e-9 * max(1.0, abs(current.sum())):
-            slot[area] = target
+        if _shift(sub, loads, capacity, slot, load, current):
             continue
         if not swaps or n > SWAP_LIMIT or not _swap(sub, loads, capacity, slot, load, current):
             break
     return slot
+
+
+def _shift(sub, loads, capacity, slot, load, current) -> bool:
+    """Every area's best improving move to a base with room, cheapest first, while they fit."""
+    rows = np.arange(sub.shape[0])
+    delta = sub - current[:, None]
+    delta = np.where(load[None, :] + loads[:, None] <= capacity + 1e-9, delta, np.inf)
+    delta[rows, slot] = np.inf
+    target = np.argmin(delta, axis=1)
+    gain = delta[rows, target]
+    movers = np.flatnonzero(gain < -1e-9 * max(1.0, abs(float(current.sum())) / len(rows)))
+    moved = False
+    for area in movers[np.argsort(gain[movers], kind="stable")]:
+        to = target[area]
+        if load[to] + loads[area] <= capacity + 1e-9:
+            load[slot[area]] -= loads[area]
+            load[to] += loads[area]
+            slot[area], moved = to, True
+    return moved
 
 
 def _swap(sub, loads, capacity, slot, load, current) -> bool:

@@ -137,7 +137,7 @@ def subgradient(
                 f"  L {best.iterations:4d} {value:.6g} best {best.value:.6g} U {upper:.6g} "
                 f"theta {theta:.3g} sites {key}"
             )
-        if upper - best.value <= target_gap * abs(upper) or theta < 1e-4:
+        if upper - best.value <= target_gap * abs(upper) or theta < 1e-3:
             break
         served = np.zeros(n)
         for j in sites:
@@ -170,12 +170,11 @@ def fix(relax: Relaxation, bound: Bound, upper: float) -> Bound:
     closed |= ~relax.allowed
     dropped = np.zeros((n, m), dtype=bool)
     reduced = relax.cost - multipliers[:, None]
+    negative = np.minimum(reduced, 0.0)
     weights, capacity = relax.scaled.weights, relax.scaled.capacity
     for j in np.flatnonzero(~closed):
         if int(j) not in tables:  # only an estimate: exact table needed to drop pairs
-            relax._exact(
-                j, np.minimum(reduced, 0.0), values, np.zeros(m, bool), members, tables, True
-            )
+            relax._exact(j, negative, values, np.zeros(m, bool), members, tables, True)
         table = tables[int(j)]
         rest = total - (values[j] if in_set[j] else worst)
         room = capacity - weights
