@@ -72,7 +72,7 @@ class Model:
             open_y = home < 0  # the base's own area cannot join it: the base cannot open
             col_upper[y[open_y]] = 0.0
             rows.add(
-                np.concatenate([np.arange(m)[~open_y]] * 2),
+                np.concatenate([np.arange(int((~open_y).sum()))] * 2),
                 np.concatenate([home[~open_y], y[~open_y]]),
                 np.concatenate([np.ones(int((~open_y).sum())), -np.ones(int((~open_y).sum()))]),
                 np.zeros(int((~open_y).sum())),
