@@ -10,13 +10,18 @@ Pipeline, each step only if the previous one left a gap:
 1. The uncapacitated p-median (greedy, swaps, Lagrangian bound with subgradient steps). Its
    bound is a bound here too (dropping the capacities only lowers the optimum), and when its
    nearest-base loads already fit, its plan *is* the capacitated optimum.
-2. Capacity repair moves areas out of overloaded catchments at the least cost per unit of load:
-   a feasible plan (the incumbent) in milliseconds.
-3. Lagrangian site fixing: with the p-median multipliers, a site whose forced opening already
-   costs at least the incumbent cannot be in a better plan and is dropped.
-4. The LP relaxation of the strong formulation (x_ij <= y_j) on the sites left gives a bound and
-   reduced costs; assignments whose reduced cost exceeds incumbent − bound are fixed to 0.
-5. HiGHS solves the reduced MILP, warm-started with the incumbent, within the time left.
+2. Capacity repair moves areas out of overloaded catchments: a first incumbent.
+3. On small instances the strong LP (x_ij <= y_j): a bound, and its duals start step 4.
+4. The knapsack Lagrangian (catchments_lagrange): relaxing "each area once" leaves one exact
+   0–1 knapsack per site; every step's site set becomes a plan (catchments_assign), and the best
+   plans of distinct site sets are improved by moving one base at a time.
+5. Fixing by the knapsack values: sites and (area, site) pairs that cannot be in a plan cheaper
+   than the incumbent are dropped.
+6. The LP on what is left gives reduced-cost fixing; HiGHS solves the reduced MILP, warm-started
+   with the incumbent, within the time left.
+
+At national scale (more than LAGRANGIAN_PAIRS pairs) steps 3–6 are replaced by local search
+from the p-median bases, and the bound is the p-median's.
 
 Contiguity (optional, given area adjacency): every catchment must be connected and contain the
 area its base stands in. It is enforced by iterative cut constraints: solve, find each
