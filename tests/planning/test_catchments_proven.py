@@ -92,3 +92,18 @@ def test_contiguous_catchments_under_a_tiny_time_limit_still_give_a_plan_with_it
     assert np.bincount(result.assignment, weights=norrkoping.load).max() <= capacity_at(
         norrkoping, 1.3
     )
+
+
+@pytest.mark.parametrize("share", [1.05, 1.2, 1.4])
+def test_the_certified_bound_at_tight_capacities_is_below_any_plan_highs_finds(norrkoping, share):
+    capacity = capacity_at(norrkoping, share)
+    result = capacitated_catchments(
+        norrkoping.distance, norrkoping.weight, norrkoping.load, capacity, k=4, time_limit=5
+    )
+    assert np.bincount(result.assignment, weights=norrkoping.load).max() <= capacity
+    assert len(result.chosen_sites) == 4 and result.details["capacity"] == pytest.approx(capacity)
+    reference = plain_highs(norrkoping, 4, capacity, 10)
+    if reference["highs_objective"] is not None:  # a plan: the optimum lies at or below it
+        assert result.lower_bound <= reference["highs_objective"] * (1 + 1e-9)
+    if reference["highs_status"] == "optimal":
+        assert result.objective >= reference["highs_objective"] * (1 - 1e-7)

@@ -10,13 +10,18 @@ Pipeline, each step only if the previous one left a gap:
 1. The uncapacitated p-median (greedy, swaps, Lagrangian bound with subgradient steps). Its
    bound is a bound here too (dropping the capacities only lowers the optimum), and when its
    nearest-base loads already fit, its plan *is* the capacitated optimum.
-2. Capacity repair moves areas out of overloaded catchments at the least cost per unit of load:
-   a feasible plan (the incumbent) in milliseconds.
-3. Lagrangian site fixing: with the p-median multipliers, a site whose forced opening already
-   costs at least the incumbent cannot be in a better plan and is dropped.
-4. The LP relaxation of the strong formulation (x_ij <= y_j) on the sites left gives a bound and
-   reduced costs; assignments whose reduced cost exceeds incumbent − bound are fixed to 0.
-5. HiGHS solves the reduced MILP, warm-started with the incumbent, within the time left.
+2. Capacity repair moves areas out of overloaded catchments: a first incumbent.
+3. On small instances the strong LP (x_ij <= y_j): a bound, and its duals start step 4.
+4. The knapsack Lagrangian (catchments_lagrange): relaxing "each area once" leaves one exact
+   0–1 knapsack per site; every step's site set becomes a plan (catchments_assign), and the best
+   plans of distinct site sets are improved by moving one base at a time.
+5. Fixing by the knapsack values: sites and (area, site) pairs that cannot be in a plan cheaper
+   than the incumbent are dropped.
+6. The LP on what is left gives reduced-cost fixing; HiGHS solves the reduced MILP, warm-started
+   with the incumbent, within the time left.
+
+At national scale (more than LAGRANGIAN_PAIRS pairs) steps 3–6 are replaced by local search
+from the p-median bases, and the bound is the p-median's.
 
 Contiguity (optional, given area adjacency): every catchment must be connected and contain the
 area its base stands in. It is enforced by iterative cut constraints: solve, find each
@@ -35,15 +40,18 @@ import time
 import numpy as np
 
 from . import highs
-from .catchments_cuts import Cuts, RowBlocks, disconnected_pieces
+from .catchments_assign import from_knapsacks, relocate
+from .catchments_cuts import Cuts, disconnected_pieces
 from .catchments_heuristics import (
     grow_balanced,
     grow_catchments,
     repair_capacity,
     repair_contiguity,
 )
+from .catchments_lagrange import Relaxation, fix, subgradient
+from .catchments_model import Model
 from .errors import InfeasibleCapacityError, PlanningError
-from .pmedian_bound import subgradient
+from .pmedian_bound import subgradient as pmedian_subgradient
 from .pmedian_search import greedy, interchange, nearest_two
 from .problem import (
     check_distance_matrix,
@@ -58,6 +66,12 @@ MAX_CONTIGUITY_ROUNDS = 200
 # seconds; the plan then stands with the Lagrangian bound.
 MAX_PAIRS = 400_000
 DEFAULT_TIME_LIMIT = 60.0
+LAGRANGIAN_SHARE = 0.4  # of the time left, at most, for the knapsack Lagrangian
+LARGE_LAGRANGIAN_SHARE = 0.75  # the same above LP_PAIRS, where the MILP rarely closes the gap
+RELOCATION_STARTS = 4  # the best plans of distinct site sets that relocation starts from
+LAGRANGIAN_PAIRS = 1_000_000  # areas × sites above which the plan stands with the p-median bound
+LP_PAIRS = 40_000  # areas × sites up to which the strong LP starts the Lagrangian
+SWAP_AREAS = 150  # areas up to which every Lagrangian plan also gets swap moves
 
 
 def capacitated_catchments(
@@ -186,6 +200,7 @@ class _Search:
         self.best, self.upper = None, math.inf
         self.repaired = None
         self.lower = -math.inf
+        self.plans = {}
         self.steps: list[str] = []
 
     # -- the pipeline -------------------------------------------------------------------------
@@ -199,11 +214,30 @@ class _Search:
             return self._answer()
         self.start_sites = sites
         self._repair(nearest)
-        keep = self._fix_sites(multipliers)
-        if self.cost.shape[0] * keep.size > MAX_PAIRS:
+        if self.adjacency is not None:
+            if self.repaired is not None:
+                self._offer_contiguous(self.repaired)
+            self._grow(self.start_sites)
+        dropped = None
+        if self.cost.size > LAGRANGIAN_PAIRS:
+            self._local_search(sites)
+            self.steps.append("MILP skipped (too large)")
+            return self._answer()
+        if self.minimum > 0:
+            keep = self._fix_sites(multipliers)
+        else:
+            keep, dropped = self._lagrangian(multipliers)
+            if self._closed():
+                return self._answer()
+        pairs = self.cost.shape[0] * keep.size
+        if dropped is not None:
+            pairs = int((~dropped[:, keep]).sum())
+        if pairs > MAX_PAIRS:
             self.steps.append(f"MILP skipped ({keep.size} sites left, too large)")
             return self._answer()
-        model = _Model(self, keep)
+        model = Model(self, keep)
+        if dropped is not None:
+            model.drop_pairs(dropped[model.area, keep[model.slot]])
         if self.adjacency is None:
             self._reduce(model)
             self._exact(model)
@@ -217,14 +251,14 @@ class _Search:
             sites = np.arange(m)
             self.lower = float(self.cost.min(axis=1).sum())
             return sites, None
-        until = time.perf_counter() + 0.1 * (self.deadline - time.perf_counter())
+        until = time.perf_counter() + 0.2 * (self.deadline - time.perf_counter())
         chosen = interchange(
             self.cost, greedy(self.cost, self.k, np.flatnonzero(self.fixed)), self.fixed, until
         )
         first, _, second = nearest_two(self.cost, chosen)
         start = np.where(np.isfinite(second), (first + second) / 2, first)
         until = time.perf_counter() + 0.15 * (self.deadline - time.perf_counter())
-        lagrangian = subgradient(
+        lagrangian = pmedian_subgradient(
             self.cost, self.k, self.fixed, chosen, start, until, OPTIMALITY_TOLERANCE, patience=20
         )
         self.lower = min(lagrangian.value, lagrangian.best_cost)
@@ -241,6 +275,94 @@ class _Search:
         if repaired is not None:
             self._offer(repaired)
         self.steps.append("capacity repair" + ("" if repaired is not None else " (failed)"))
+
+    def _lagrangian(self, multipliers):
+        """Knapsack Lagrangian bound, its heuristic plans, then site and pair fixing.
+
+        When the strong LP is small enough it runs first: its bound, its duals as the starting
+        multipliers and its k largest y as a site set to try."""
+        n, m = self.cost.shape
+        relax = Relaxation(self.cost, self.loads, self.capacity, self.k, self.fixed)
+        theta = 1.0
+        if n * m <= LP_PAIRS:
+            duals = self._linear_relaxation()
+            if duals is not None:
+                multipliers, theta = duals, 0.1
+        if multipliers is None:
+            first, _, second = nearest_two(self.cost, np.arange(m))
+            multipliers = np.where(np.isfinite(second), second, first)
+        share = LAGRANGIAN_SHARE if n * m <= LP_PAIRS else LARGE_LAGRANGIAN_SHARE
+        until = time.perf_counter() + share * (self.deadline - time.perf_counter())
+
+        def offer(sites, members):
+            swaps = self.cost.shape[0] <= SWAP_AREAS
+            plan = from_knapsacks(self.cost, self.loads, self.capacity, sites, members, swaps)
+            if plan is not None:
+                self._offer_any(plan)
+                self._pool(plan)
+
+        bound = subgradient(relax, multipliers, lambda: self.upper, offer, until, theta=theta)
+        self.lower = max(self.lower, min(bound.value, self.upper))
+        self._relocate()
+        self.steps.append(f"knapsack Lagrangian bound ({bound.iterations} steps)")
+        if self._closed() or not math.isfinite(self.upper):
+            return np.arange(m), None
+        bound = fix(relax, bound, self.upper)
+        self.lower = max(self.lower, min(bound.value, self.upper))
+        keep = np.union1d(np.flatnonzero(~bound.closed), np.unique(self.best))
+        dropped = bound.dropped.copy()
+        dropped[np.arange(n), self.best] = False  # the incumbent stays a start
+        pairs = int((~dropped[:, keep]).sum())
+        self.steps.append(f"Lagrangian fixing kept {keep.size} of {m} sites, {pairs} pairs")
+        return keep, dropped
+
+    def _linear_relaxation(self):
+        model = Model(self, np.arange(self.cost.shape[1]))
+        outcome = highs.solve(model.build(), time_limit=self._left() / 4, relax=True)
+        if outcome.row_duals is None:
+            return None
+        self.lower = max(self.lower, min(outcome.bound, self.upper))
+        self.steps.append("LP bound")
+        opened = outcome.values[model.pair_count :]
+        sites = np.sort(np.argsort(-opened, kind="stable")[: self.k])
+        plan = from_knapsacks(self.cost, self.loads, self.capacity, sites, {})
+        if plan is not None:
+            self._offer_any(plan)
+            self._pool(plan)
+        return outcome.row_duals[: self.cost.shape[0]].copy()
+
+    def _local_search(self, sites):
+        """At national scale: the p-median bases, areas by regret to the nearest with room,
+        shift moves, then base relocation."""
+        if self.adjacency is not None or self.minimum > 0:
+            return
+        plan = from_knapsacks(self.cost, self.loads, self.capacity, np.sort(sites), {}, False)
+        if plan is not None:
+            self._offer(plan)
+        self._relocate(share=0.9)
+
+    def _pool(self, plan):
+        """The best plan per site set met, for relocation to start from."""
+        key = tuple(np.unique(plan).tolist())
+        value = float(self.cost[np.arange(len(plan)), plan].sum())
+        if key not in self.plans or value < self.plans[key][0]:
+            self.plans[key] = (value, plan)
+
+    def _relocate(self, share=0.2):
+        if self.best is None or self.adjacency is not None:
+            return
+        self._pool(self.best)
+        starts = sorted(self.plans.values(), key=lambda entry: entry[0])[:RELOCATION_STARTS]
+        for number, (_, plan) in enumerate(starts):
+            part = share / (len(starts) - number)
+            until = time.perf_counter() + part * (self.deadline - time.perf_counter())
+            self._offer(relocate(self.cost, self.loads, self.capacity, plan, until))
+
+    def _offer_any(self, plan):
+        if self.adjacency is None:
+            self._offer(plan)
+        else:
+            self._offer_contiguous(plan)
 
     def _fix_sites(self, multipliers):
         """Sites that cannot be in a plan cheaper than the incumbent are dropped."""
@@ -290,9 +412,6 @@ class _Search:
         self.lower = max(self.lower, min(outcome.bound, self.upper))
 
     def _contiguous(self, model):
-        if self.repaired is not None:
-            self._offer_contiguous(self.repaired)
-        self._grow(self.start_sites)
         self._reduce(model, fix=False)  # contiguity only raises the optimum: a valid bound
         cuts = Cuts(self.cost.shape[0], len(model.keep))
         rounds, share = 0, 1 / 3
@@ -395,129 +514,3 @@ def _proven_infeasible(contiguous: bool) -> InfeasibleCapacityError:
         f"{extra}; raise the capacity, lower the minimum or add bases.",
         reason="contiguous" if contiguous else "proven",
     )
-
-
-class _Model:
-    """The MILP over the sites kept: x_p for the (area, site) pairs left, then y_j per site."""
-
-    def __init__(self, search: _Search, keep: np.ndarray):
-        self.search, self.keep = search, keep
-        n = search.cost.shape[0]
-        self.area = np.repeat(np.arange(n), keep.size)
-        self.slot = np.tile(np.arange(keep.size), n)
-
-    @property
-    def pair_count(self) -> int:
-        return self.area.size
-
-    def drop_pairs(self, drop) -> None:
-        self.area, self.slot = self.area[~drop], self.slot[~drop]
-
-    def index(self) -> np.ndarray:
-        """Per (area, slot): the pair's column, or -1 when the pair was fixed to 0."""
-        table = np.full((self.search.cost.shape[0], self.keep.size), -1, dtype=np.int64)
-        table[self.area, self.slot] = np.arange(self.pair_count)
-        return table
-
-    def build(self, cuts: Cuts | None = None) -> highs.Milp:
-        s = self.search
-        n, m, pairs = s.cost.shape[0], self.keep.size, self.pair_count
-        x = np.arange(pairs)
-        y = pairs + np.arange(m)
-        fixed = s.fixed[self.keep]
-        rows = RowBlocks()
-        rows.add(self.area, x, np.ones(pairs), np.ones(n), np.ones(n))  # each area once
-        load_rows = np.concatenate([self.slot, np.arange(m)])
-        load_cols = np.concatenate([x, y])
-        area_loads = s.loads[self.area]
-        rows.add(
-            load_rows,
-            load_cols,
-            np.concatenate([area_loads, np.full(m, -s.capacity)]),
-            np.full(m, -np.inf),
-            np.zeros(m),
-        )
-        if s.minimum > 0:
-            rows.add(
-                load_rows,
-                load_cols,
-                np.concatenate([area_loads, np.full(m, -s.minimum)]),
-                np.zeros(m),
-                np.full(m, np.inf),
-            )
-        if not fixed.all():
-            rows.add(
-                np.concatenate([x, x]),
-                np.concatenate([x, y[self.slot]]),
-                np.concatenate([np.ones(pairs), -np.ones(pairs)]),
-                np.full(pairs, -np.inf),
-                np.zeros(pairs),
-            )  # x_ij <= y_j, a tighter LP
-            rows.add(np.zeros(m, np.int64), y, np.ones(m), [s.k], [s.k])
-        col_upper = np.ones(pairs + m)
-        if s.adjacency is not None:
-            table = self.index()
-            home = table[s.homes[self.keep], np.arange(m)]
-            open_y = home < 0  # the base's own area cannot join it: the base cannot open
-            col_upper[y[open_y]] = 0.0
-            rows.add(
-                np.concatenate([np.arange(m)[~open_y]] * 2),
-                np.concatenate([home[~open_y], y[~open_y]]),
-                np.concatenate([np.ones(int((~open_y).sum())), -np.ones(int((~open_y).sum()))]),
-                np.zeros(int((~open_y).sum())),
-                np.zeros(int((~open_y).sum())),
-            )
-            if cuts is not None:
-                _write_cuts(cuts, table, rows)
-        matrix, lower, upper = rows.finish(pairs + m)
-        col_lower = np.zeros(pairs + m)
-        col_lower[y] = fixed.astype(float)
-        return highs.Milp(
-            cost=np.concatenate([s.cost[self.area, self.keep[self.slot]], np.zeros(m)]),
-            col_lower=col_lower,
-            col_upper=col_upper,
-            integer=np.ones(pairs + m, bool),
-            matrix=matrix,
-            row_lower=lower,
-            row_upper=upper,
-        )
-
-    def start(self, assignment):
-        if assignment is None:
-            return None
-        slots = np.searchsorted(self.keep, assignment)
-        if (self.keep[np.minimum(slots, self.keep.size - 1)] != assignment).any():
-            return None
-        table = self.index()
-        columns = table[np.arange(len(assignment)), slots]
-        if (columns < 0).any():
-            return None
-        values = np.zeros(self.pair_count + self.keep.size)
-        values[columns] = 1.0
-        values[self.pair_count + np.unique(slots)] = 1.0
-        return values
-
-    def assignment(self, values) -> np.ndarray:
-        chosen = values[: self.pair_count] > 0.5
-        result = np.zeros(self.search.cost.shape[0], dtype=np.int64)
-        result[self.area[chosen]] = self.keep[self.slot[chosen]]
-        return result
-
-
-def _write_cuts(cuts: Cuts, table, rows: RowBlocks) -> None:
-    """x_vj <= sum over the piece's border u of x_uj, with the pairs fixed to 0 left out."""
-    for slot, piece, border in cuts.pieces:
-        inner = table[piece, slot]
-        outer = table[border, slot]
-        outer = outer[outer >= 0]
-        inner = inner[inner >= 0]
-        if not inner.size:
-            continue
-        local = np.arange(inner.size)
-        rows.add(
-            np.concatenate([local, np.repeat(local, outer.size)]),
-            np.concatenate([inner, np.tile(outer, inner.size)]),
-            np.concatenate([np.ones(inner.size), -np.ones(inner.size * outer.size)]),
-            np.full(inner.size, -np.inf),
-            np.zeros(inner.size),
-        )

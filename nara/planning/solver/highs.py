@@ -43,6 +43,7 @@ class MilpOutcome:
     bound: float
     status: str  # "optimal", "time limit", "infeasible" or HiGHS's own words
     reduced_costs: np.ndarray | None = None  # LP only
+    row_duals: np.ndarray | None = None  # LP only
 
 
 @dataclass
@@ -120,13 +121,14 @@ def _outcome(highs: highspy.Highs, model: Milp, relax: bool) -> MilpOutcome:
     has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
     values = np.array(highs.getSolution().col_value) if has_solution else None
     objective = info.objective_function_value if has_solution else INFINITY
-    reduced_costs = None
+    reduced_costs = row_duals = None
     if relax:
         solved = status == states.kOptimal
         bound = objective if solved else -INFINITY
         reduced_costs = np.array(highs.getSolution().col_dual) if solved else None
+        row_duals = np.array(highs.getSolution().row_dual) if solved else None
     else:
         bound = info.mip_dual_bound
     words = {states.kOptimal: "optimal", states.kTimeLimit: "time limit"}
     status_words = words.get(status, highs.modelStatusToString(status))
-    return MilpOutcome(values, objective, bound, status_words, reduced_costs)
+    return MilpOutcome(values, objective, bound, status_words, reduced_costs, row_duals)
