@@ -11,6 +11,7 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     Count,
     DateField,
@@ -165,7 +166,8 @@ def groups(filters=EVERYTHING):
 def _contacts(filters):
     from nara.core.models import Contact
 
-    rows = _centres(Contact.objects.using(reporting_alias()), "center_id", filters)
+    alias = reporting_alias()
+    rows = _centres(Contact.objects.using(alias), "center_id", filters)
     rows = _in_period(rows, "occurred_on", filters)
     if filters.area == KEY_AREA_OUTSIDE:
         rows = rows.filter(area_outside=True)
@@ -178,7 +180,7 @@ def _contacts(filters):
     if filters.channel:
         rows = rows.filter(channel=filters.channel)
     if filters.topic:
-        rows = _with_topic(rows, filters.topic)
+        rows = _with_topic(rows, filters.topic, connections[alias].vendor)
     return rows
 
 

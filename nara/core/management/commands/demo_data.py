@@ -9,6 +9,7 @@ from nara.core.demo import build_demo, delete_demo, demo_logins, demo_workplaces
 from nara.core.demo_history import build_history
 from nara.core.demo_history import summary as history_summary
 from nara.core.models import Municipality
+from nara.evaluation.demo import build_demo_outcomes
 
 
 class Command(BaseCommand):
@@ -65,6 +66,8 @@ class Command(BaseCommand):
                     Municipality.objects.get(is_example=True), months=months, seed=seed
                 )
                 self.stdout.write(self.style.SUCCESS(history_summary(counts, months)))
+                outcomes = build_demo_outcomes(Municipality.objects.get(is_example=True))
+                self.stdout.write(self.style.SUCCESS(outcomes))
         self.stdout.write(
             "\nStaff logins for the demo (fictional accounts). Sign in at /staff/ with the "
             "password, then the six-digit code from an authenticator app set up with the key:"
