@@ -5,12 +5,13 @@ The rows come from the same functions as the JSON API (nara.api.hsds), flattened
 lists become their own tables, linked by ids.
 """
 
-import csv
 import io
 import json
 import zipfile
 
 from django.utils.translation import gettext as _
+
+from nara.lib import exports
 
 from . import hsds
 
@@ -221,12 +222,9 @@ def rows(ctx):
 
 def csv_bytes(name, table_rows):
     _path, columns = TABLES[name]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([column for column, _kind in columns])
-    for row in table_rows:
-        writer.writerow([_cell(row.get(column)) for column, _kind in columns])
-    return out.getvalue().encode()
+    header = [column for column, _kind in columns]
+    body = [[_cell(row.get(column)) for column in header] for row in table_rows]
+    return exports.to_csv([header, *body], bom=False).encode()
 
 
 def _cell(value):

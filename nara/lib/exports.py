@@ -34,13 +34,14 @@ def safe_row(row):
     return [safe_cell(value) for value in row]
 
 
-def to_csv(rows):
-    """UTF-8 CSV text with a byte-order mark, so Excel opens å, ä and ö correctly."""
+def to_csv(rows, *, bom=True):
+    """UTF-8 CSV text with a byte-order mark, so Excel opens å, ä and ö correctly (`bom=False`
+    for files read by programs, such as the HSDS tabular package)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
         writer.writerow(safe_row(row))
-    return "\ufeff" + buffer.getvalue()
+    return ("\ufeff" if bom else "") + buffer.getvalue()
 
 
 def to_xlsx(sheets):

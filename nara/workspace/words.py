@@ -81,6 +81,15 @@ def language_name(code):
 
 
 ACTION_LABELS = {
+    "api_token.issue": _("partner API key created"),
+    "api_token.revoke": _("partner API key revoked"),
+    "api_webhook.set": _("partner notification address set"),
+    "webhook.delivered": _("notification delivered to a partner"),
+    "webhook.retry": _("notification to a partner to be retried"),
+    "webhook.failed": _("notification to a partner failed"),
+    "webhook.cancelled": _("notification to a partner cancelled"),
+    "evaluation.create": _("before/after evaluation saved"),
+    "outcomes.import": _("outcome series imported"),
     "referral.send": _("referral sent to a partner"),
     "referral.incoming": _("referral received from a partner"),
     "referral.status": _("referral status changed"),

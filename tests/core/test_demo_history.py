@@ -200,6 +200,7 @@ def test_demo_data_builds_the_history_after_the_demo_and_says_so(monkeypatch):
 
     monkeypatch.setattr(demo_data, "build_demo", fake_demo)
     monkeypatch.setattr(demo_data, "build_history", fake_history)
+    monkeypatch.setattr(demo_data, "build_demo_outcomes", lambda m: "Imported outcome series.")
     with transaction.atomic():
         out = io.StringIO()
         call_command("demo_data", reset=True, history_months=13, stdout=out)

@@ -232,6 +232,12 @@ EXPECTED = {
     "workspace:insights-kolada": {"admin", "manager", "analyst"},
     "workspace:insights-report": {"admin", "manager", "analyst"},
     "workspace:insights-report-pdf": {"admin", "manager", "analyst"},
+    # The before/after evaluation: analysts and administrators; a centre manager reads the
+    # evaluations that concern their centres' catchments, and imports nothing.
+    "workspace:evaluations": {"admin", "analyst", "manager"},
+    "workspace:evaluation-new": {"admin", "analyst"},
+    "workspace:evaluation": {"admin", "analyst", "manager"},
+    "workspace:outcome-import": {"admin", "analyst"},
 }
 # The partner API, with token personas instead of signed-in staff: URL name → method → the
 # status each persona gets. A token of another partner with every scope gets 404 on the
@@ -249,12 +255,6 @@ API_EXPECTED = {
     "api:partner-referral-status": {
         "POST": {**NO_TOKEN, "read": 403, "write": 403, "status": 200, "other": 404},
     },
-    # The before/after evaluation: analysts and administrators; a centre manager reads the
-    # evaluations that concern their centres' catchments, and imports nothing.
-    "workspace:evaluations": {"admin", "analyst", "manager"},
-    "workspace:evaluation-new": {"admin", "analyst"},
-    "workspace:evaluation": {"admin", "analyst", "manager"},
-    "workspace:outcome-import": {"admin", "analyst"},
 }
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {

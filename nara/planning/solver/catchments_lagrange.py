@@ -18,15 +18,12 @@ Fixing with the best multipliers, against an incumbent of cost U:
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import catchments_knapsack as knapsack
-
-TRACE = bool(os.environ.get("NARA_TRACE_LAGRANGE"))
 
 
 @dataclass
@@ -132,11 +129,6 @@ def subgradient(
             best.site_sets.append(key)
         offer(sites, members)
         upper = upper_of()
-        if TRACE:
-            print(
-                f"  L {best.iterations:4d} {value:.6g} best {best.value:.6g} U {upper:.6g} "
-                f"theta {theta:.3g} sites {key}"
-            )
         if upper - best.value <= target_gap * abs(upper) or theta < 1e-3:
             break
         served = np.zeros(n)
