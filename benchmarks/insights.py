@@ -34,9 +34,11 @@ in ms, and the queries.
 
 Rollup upkeep on a contact registration (large step): the contact form's POST (as a browser
 sends it, workspace:contact-new, by a social worker of centre 1) --requests times with the
-rollup hooks timed (nara.insights.rollups.contact_created / offer_created / …: the time spent
-in them is the upkeep, measured directly) alternating with the same POST with the hooks
-replaced by no-ops (so the difference of the two p50s is a second, noisier estimate).
+rollup hooks timed (nara.insights.rollups.contact_created / offer_created / …, and
+nara.insights.followups.contact_written, which keeps a first contact's first offer and
+meeting: the time spent in them is the upkeep, measured directly) alternating with the same
+POST with the hooks replaced by no-ops (so the difference of the two p50s is a second, noisier
+estimate).
 
 Targets (issue 13): dashboard p50 < 200 ms and p95 < 400 ms at the large size; large/small
 p50 ratio ≤ 2 for every page; rollup upkeep < 5 ms per contact registration.
@@ -89,6 +91,8 @@ PAGES = {
     "stats": "public:statistics",
 }
 ROLLUP_HOOKS = ("contact_created", "offer_created", "offer_changed", "escalation_created")
+# The first offer and meeting kept on a first contact (nara.insights.followups).
+FOLLOWUP_HOOKS = ("contact_written",)
 
 
 @contextlib.contextmanager
@@ -385,8 +389,10 @@ def measure_month_table(code, runs):
 def measure_register_overhead(code, args):
     """Per POST: ms spent in the rollup hooks (on), and the POST's time with and without them,
     alternating so that the machine's noise falls on both alike."""
-    from nara.insights import rollups
+    from nara.insights import followups, rollups
 
+    hooks = [(rollups, name) for name in ROLLUP_HOOKS]
+    hooks += [(followups, name) for name in FOLLOWUP_HOOKS]
     _analyst, _manager, worker, _anonymous, centre = personas(code)
     form = contact_form(worker, centre)
     if form is None:
@@ -398,29 +404,29 @@ def measure_register_overhead(code, args):
         if response.status_code not in (302, 303):
             raise SystemExit(f"contact POST answered {response.status_code}")
 
-    originals = {name: getattr(rollups, name) for name in ROLLUP_HOOKS}
+    originals = {(module, name): getattr(module, name) for module, name in hooks}
     noop = lambda *args, **kwargs: None  # noqa: E731
     on, off, upkeep = [], [], []
     for n in range(args.warmup + args.requests):
         spent = []
         with contextlib.ExitStack() as stack:
-            for name in ROLLUP_HOOKS:
-                stack.enter_context(timed_calls(rollups, name, spent))
+            for module, name in hooks:
+                stack.enter_context(timed_calls(module, name, spent))
             started = time.perf_counter()
             post()
             elapsed = (time.perf_counter() - started) * 1000
         if n >= args.warmup:
             on.append(elapsed)
             upkeep.append(sum(spent))
-        for name in ROLLUP_HOOKS:
-            setattr(rollups, name, noop)
+        for module, name in hooks:
+            setattr(module, name, noop)
         try:
             started = time.perf_counter()
             post()
             elapsed = (time.perf_counter() - started) * 1000
         finally:
-            for name, original in originals.items():
-                setattr(rollups, name, original)
+            for (module, name), original in originals.items():
+                setattr(module, name, original)
         if n >= args.warmup:
             off.append(elapsed)
     return {

@@ -48,7 +48,7 @@ from nara.core.models import (
     StaffMember,
 )
 from nara.core.queries import local_now
-from nara.insights import rollups
+from nara.insights import followups, rollups, rollups_rebuild
 
 ACTOR = "demo_data"
 # username, password, role, where: indexes into the social centres (0-2) and bases (3-6), or
@@ -148,7 +148,8 @@ def build_demo(*, seed, activity=True):
     contacts = build_casework(centres, rng)
     referrals = build_referrals(centres[0], _first_worker(centres[0]))
     # The demo writes its rows directly: its centres' rollups are computed from them.
-    rollups.rebuild(centers=[c.pk for c in centres + bases], respect_purges=False)
+    rollups_rebuild.rebuild(centers=[c.pk for c in centres + bases], respect_purges=False)
+    followups.refresh(centers=[c.pk for c in centres + bases])
     return summary + (
         f", {visits} visits around today, call-backs and questions, "
         f"{contacts} contacts with offers, a family, a journal note, an escalation, "

@@ -65,7 +65,7 @@ from nara.core.models import (
     SupportOffer,
     VisitFeedbackTally,
 )
-from nara.insights import rollups
+from nara.insights import followups, rollups, rollups_rebuild
 from nara.lib.textfold import fold
 
 ACTOR = "demo_data"
@@ -230,7 +230,8 @@ def build_history(municipality, *, months=12, seed=2026, scale=1.0):
         _open_and_budget(centres)
         history = History(centres, months=months, seed=seed, scale=scale)
         counts = history.run()
-        rollups.rebuild(centers=[c.pk for c in centres], respect_purges=False)
+        rollups_rebuild.rebuild(centers=[c.pk for c in centres], respect_purges=False)
+        followups.refresh(centers=[c.pk for c in centres])
     return counts
 
 

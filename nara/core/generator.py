@@ -49,7 +49,7 @@ from nara.core.models import (
     Slot,
     SupportOffer,
 )
-from nara.insights import rollups
+from nara.insights import followups, rollups_rebuild
 from nara.lib.textfold import fold
 from nara.lib.topics import TOPICS
 
@@ -515,7 +515,8 @@ class Generator:
                 cursor.execute(sql)
         # Rows went in by COPY, past the actions: the new centres' rollups are computed once
         # from them (every month; nothing of these centres was ever purged).
-        rollups.rebuild(centers=[c.pk for c in self.centres], respect_purges=False)
+        rollups_rebuild.rebuild(centers=[c.pk for c in self.centres], respect_purges=False)
+        followups.refresh(centers=[c.pk for c in self.centres])
         return self.report()
 
     def _draw(self, mean):

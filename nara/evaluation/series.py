@@ -14,8 +14,8 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from nara.core.models import Area
-from nara.insights.db import reporting_alias
-from nara.insights.models import ALL_TOPICS, ContactRollup, OfferRollup
+from nara.insights.kpis import slices
+from nara.insights.models import ContactSlice, OfferSlice
 
 from .models import OutcomeMeasure, OutcomeValue
 
@@ -73,16 +73,17 @@ def load(municipality, outcome, area_ids, first_month, last_month):
 def _contacts(municipality, area_ids, months):
     """Contacts per 1,000 residents. A month in which Nära was in use (any contact in the
     municipality) and an area had none counts 0; months before that have no value."""
-    rollups = ContactRollup.objects.using(reporting_alias()).filter(months, topic=ALL_TOPICS)
     centre_ids = list(municipality.centers.values_list("pk", flat=True))
     in_use = set(
-        rollups.filter(center_id__in=centre_ids, contacts__gt=0)
+        slices(ContactSlice)
+        .filter(months, center_id__in=centre_ids, contacts__gt=0)
         .values_list("month", flat=True)
         .distinct()
     )
     counts = {
         (row["area_id"], row["month"]): row["n"]
-        for row in rollups.filter(area_id__in=area_ids)
+        for row in slices(ContactSlice, "area")
+        .filter(months, value__in=[str(pk) for pk in area_ids])
         .values("area_id", "month")
         .annotate(n=Sum("contacts"))
     }
@@ -99,8 +100,8 @@ def _contacts(municipality, area_ids, months):
 
 def _acceptance(area_ids, months):
     rows = (
-        OfferRollup.objects.using(reporting_alias())
-        .filter(months, topic=ALL_TOPICS, area_id__in=area_ids)
+        slices(OfferSlice, "area")
+        .filter(months, value__in=[str(pk) for pk in area_ids])
         .values("area_id", "month")
         .annotate(accepted=Sum("accepted"), declined=Sum("declined"))
     )

@@ -21,7 +21,7 @@ import datetime as dt
 import json
 
 from django.db import connections
-from django.db.models import Count, IntegerField, Sum, TextField, Value
+from django.db.models import Count, F, IntegerField, Sum, TextField, Value
 from django.db.models.functions import Cast, Coalesce
 
 from .db import reporting_alias
@@ -29,10 +29,13 @@ from .models import (
     ALL_TOPICS,
     KEY_AREA_NOT_STATED,
     KEY_AREA_OUTSIDE,
+    TOTAL,
     BookingRollup,
     ContactRollup,
+    ContactSlice,
     EscalationRollup,
     OfferRollup,
+    OfferSlice,
 )
 from .rollups import first_complete_month, month_of, next_month
 
@@ -58,6 +61,10 @@ class Filters:
 
 CUTS = ("area", "topic", "age_band", "channel")
 CONTACT_DIMENSIONS = ("month", "center_id", "area_id", "topic", "age_band", "channel", "language")
+# A rollup dimension as the slices name it (area_id is "area", its value the id as text).
+SLICE_DIMENSION = {"area_id": "area", "topic": "topic", "age_band": "age_band"}
+SLICE_DIMENSION |= {"channel": "channel", "language": "language"}
+SLICE_OF = {ContactRollup: ContactSlice, OfferRollup: OfferSlice}
 
 
 def rate(numerator, denominator):
@@ -65,9 +72,65 @@ def rate(numerator, denominator):
     return numerator / denominator if denominator else None
 
 
-def _rows(model, filters, *, by_topic=False):
-    """The model's rollup rows under the filters. Without a topic filter the topic-free total
-    rows are read, so a contact with two topics counts once; `by_topic` reads the topic rows."""
+def _rows(model, filters, *, by_topic=False, group=None):
+    """The model's rollup rows under the filters, to be summed or grouped by `group` (a
+    dimension of the model, or None). Without a topic filter the topic-free total rows are
+    read, so a contact with two topics counts once; `by_topic` reads the topic rows.
+
+    Contacts and offers come from the narrow slices (models.py) whenever they can answer: at
+    most one of the filters area, topic, age band and channel, and then grouped by nothing,
+    month or centre; or no such filter and grouped by one dimension. The rows then carry the
+    grouped dimension under the model's own name (area_id as a number), so callers do not
+    see which table answered."""
+    sliced = _slice_rows(model, filters, group)
+    if sliced is not None:
+        return sliced
+    return _cube_rows(model, filters, by_topic=by_topic or group == "topic")
+
+
+def _period_and_centres(rows, filters):
+    if filters.first_month:
+        rows = rows.filter(month__gte=filters.first_month)
+    if filters.stop_month:
+        rows = rows.filter(month__lt=filters.stop_month)
+    if filters.centers is not None:
+        rows = rows.filter(center_id__in=list(filters.centers))
+    return rows
+
+
+def _slice_rows(model, filters, group):
+    slice_model = SLICE_OF.get(model)
+    if slice_model is None:
+        return None
+    cuts = [(cut, getattr(filters, cut)) for cut in _not_filtered_by(filters)]
+    if len(cuts) > 1 or (cuts and group not in (None, "month", "center_id")):
+        return None
+    dimension = SLICE_DIMENSION.get(group, TOTAL)
+    if dimension != TOTAL and dimension not in slice_model.DIMENSIONS:
+        return None
+    rows = _period_and_centres(slice_model.objects.all(), filters)
+    if cuts:
+        ((cut, value),) = cuts
+        return rows.filter(dimension=cut, value=str(value))
+    rows = rows.filter(dimension=dimension)
+    if group == "area_id":
+        return rows.annotate(area_id=Cast("value", IntegerField()))
+    if dimension != TOTAL:
+        return rows.annotate(**{group: F("value")})
+    return rows
+
+
+def slices(model, dimension=TOTAL, *, using=None):
+    """A slice table's rows of one dimension; by area they carry `area_id` as a number.
+    Filter areas by `value__in` (text), never by the cast: the database may evaluate the
+    cast before the dimension condition, on rows whose value is not a number."""
+    rows = model.objects.using(using or reporting_alias()).filter(dimension=dimension)
+    if dimension == "area":
+        rows = rows.annotate(area_id=Cast("value", IntegerField()))
+    return rows
+
+
+def _cube_rows(model, filters, *, by_topic=False):
     rows = model.objects.all()
     if filters.first_month:
         rows = rows.filter(month__gte=filters.first_month)
@@ -136,7 +199,7 @@ def contacts_by(dimension, filters=Filters()):
     so the rows add up to more than the contacts."""
     if dimension not in CONTACT_DIMENSIONS:
         raise ValueError(f"Unknown dimension {dimension!r}")
-    rows = _rows(ContactRollup, filters, by_topic=dimension == "topic")
+    rows = _rows(ContactRollup, filters, group=dimension)
     grouped = (
         rows.values(dimension)
         .annotate(n=Sum("contacts"), first=Sum("first_contacts"), unknown=Sum("known_no"))

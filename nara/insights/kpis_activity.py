@@ -14,18 +14,14 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import (
     Count,
-    DateField,
     DurationField,
     Exists,
     ExpressionWrapper,
     F,
-    Min,
     OuterRef,
     Q,
-    Subquery,
     Sum,
 )
-from django.db.models.functions import Coalesce
 
 from .db import reporting_alias
 from .kpis import Filters, _with_topic, rate
@@ -46,7 +42,6 @@ ACCEPTED_OR_LATER = (
 )
 CONTACT_OR_LATER = ("contact_made", "help_started", "completed", "ended_early")
 HELP_OR_LATER = ("help_started", "completed", "ended_early")
-MEETING_CHANNELS = ("booked", "home_visit", "drop_in")
 QUICK_DAYS = 14
 
 
@@ -184,20 +179,6 @@ def _contacts(filters):
     return rows
 
 
-def _first(model, date_field, subject, path="", **conditions):
-    """The earliest `date_field` of `model` rows of the outer contact's centre and subject
-    (person_id or alias_id, reached through `path`) on or after the contact's day."""
-    rows = model.objects.filter(
-        center_id=OuterRef("center_id"),
-        **{path + subject: OuterRef(subject), f"{date_field}__gte": OuterRef("occurred_on")},
-        **conditions,
-    )
-    return Subquery(
-        rows.order_by().values(path + subject).annotate(first=Min(date_field)).values("first"),
-        output_field=DateField(),
-    )
-
-
 def time_to_first(filters=EVERYTHING):
     """From a first contact with the centre to the first support offer and the first meeting.
 
@@ -206,23 +187,13 @@ def time_to_first(filters=EVERYTHING):
     offer made in a contact with the same person (else alias) at the same centre on or after
     that day (the offer's contact names them even when the offer itself records no one); the first
     meeting the earliest contact with them at the centre in person (booked visit, home visit or
-    drop-in) on or after that day — which may be the first contact itself (0 days).
+    drop-in) on or after that day — which may be the first contact itself (0 days). The two
+    dates are kept on the first contact by the write actions (followups.py).
     Reported: people followed, how many had an offer / a meeting, the average days, and how
     many within 14 days. No one followed → no average."""
-    from nara.core.models import Contact, SupportOffer
-
     rows = _contacts(filters).filter(first_contact=True)
     rows = rows.filter(Q(person__isnull=False) | Q(alias__isnull=False))
-    rows = rows.annotate(
-        first_offer=Coalesce(
-            _first(SupportOffer, "offered_on", "person_id", "contact__"),
-            _first(SupportOffer, "offered_on", "alias_id", "contact__"),
-        ),
-        first_meeting=Coalesce(
-            _first(Contact, "occurred_on", "person_id", channel__in=MEETING_CHANNELS),
-            _first(Contact, "occurred_on", "alias_id", channel__in=MEETING_CHANNELS),
-        ),
-    )
+    rows = rows.annotate(first_offer=F("first_offer_on"), first_meeting=F("first_meeting_on"))
     quick = dt.timedelta(days=QUICK_DAYS)
 
     def days(field):

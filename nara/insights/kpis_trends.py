@@ -31,7 +31,11 @@ def year_before(month):
 
 
 def _grouped(model, filters, measures):
-    rows = _rows(model, filters).values("month").annotate(**{m: Sum(m) for m in measures})
+    rows = (
+        _rows(model, filters, group="month")
+        .values("month")
+        .annotate(**{m: Sum(m) for m in measures})
+    )
     return {row["month"]: row for row in rows.order_by("month")}
 
 

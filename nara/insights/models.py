@@ -32,6 +32,15 @@ to the total). Contacts without a topic appear only in the total.
 **Area.** area_id 0 = not stated, -1 = lives outside the centre's catchment (a key column may
 not be NULL: NULLs never conflict, and the upserts rely on the conflict).
 
+**Slices.** A municipality-wide total over a year reads a few hundred thousand cube rows (the
+cube hardly compresses: at city scale it has nearly two rows per contact). So each contact and
+offer also adds to a narrow table of one row per month × centre × one dimension:
+ContactSlice/OfferSlice with `dimension` "" (the total: one row per month and centre), "area",
+"topic", "age_band", "channel" or "language" (contacts only) and its `value` (the area id as
+text). The pages' totals, trends and one-way breakdowns, with at most one of the filters area,
+topic, age band and channel, read the slices (about 40 rows per centre and month); only
+combined filters read the cube (kpis.py decides).
+
 Rows are maintained by the write actions in their own transaction (nara/insights/rollups.py)
 and can be recomputed from the raw rows with `manage.py rebuild_rollups`. A row whose measures
 all went back to 0 (a booking moved to another month) is kept and means nothing.
@@ -46,6 +55,10 @@ ALL_TOPICS = ""
 CONTACT_KEY = ("month", "center_id", "area_id", "topic", "age_band", "channel", "language")
 OFFER_KEY = ("month", "center_id", "service_id", "area_id", "topic", "age_band", "channel")
 BOOKING_KEY = ("month", "center_id", "reminder_sent")
+SLICE_KEY = ("dimension", "value", "month", "center_id")
+TOTAL = ""  # the slice dimension of the totals (its value is "" too)
+CONTACT_SLICES = ("area", "topic", "age_band", "channel", "language")
+OFFER_SLICES = ("area", "topic", "age_band", "channel")
 ESCALATION_KEY = ("month", "center_id", "kind", "reason")
 
 
@@ -123,6 +136,53 @@ class OfferRollup(models.Model):
     class Meta:
         constraints = _unique("offerrollup", list(OFFER_KEY))
         indexes = [models.Index(fields=["center_id", "month"], name="offerrollup_centre")]
+
+
+class ContactSlice(models.Model):
+    dimension = models.CharField(max_length=12)
+    value = models.CharField(max_length=30)
+    month = models.DateField()
+    center_id = models.IntegerField()
+
+    contacts = models.IntegerField(default=0)
+    first_contacts = models.IntegerField(default=0)
+    known_yes = models.IntegerField(default=0)
+    known_no = models.IntegerField(default=0)
+    interpreter = models.IntegerField(default=0)
+    female = models.IntegerField(default=0)
+    male = models.IntegerField(default=0)
+    other_gender = models.IntegerField(default=0)
+
+    KEY = SLICE_KEY
+    MEASURES = ContactRollup.MEASURES
+    DIMENSIONS = CONTACT_SLICES
+
+    class Meta:
+        constraints = _unique("contactslice", list(SLICE_KEY))
+
+
+class OfferSlice(models.Model):
+    dimension = models.CharField(max_length=12)
+    value = models.CharField(max_length=30)
+    month = models.DateField()
+    center_id = models.IntegerField()
+
+    offered = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    declined = models.IntegerField(default=0)
+    thinking = models.IntegerField(default=0)
+    started = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    ended_early = models.IntegerField(default=0)
+    referred_on = models.IntegerField(default=0)
+
+    KEY = SLICE_KEY
+    MEASURES = OfferRollup.MEASURES
+    DIMENSIONS = OFFER_SLICES
+
+    class Meta:
+        constraints = _unique("offerslice", list(SLICE_KEY))
 
 
 class BookingRollup(models.Model):

@@ -55,7 +55,8 @@ from nara.core.models import (
 
 from . import suppression
 from .db import reporting_alias
-from .models import ALL_TOPICS, BookingRollup, ContactRollup, OfferRollup
+from .kpis import slices
+from .models import BookingRollup, ContactSlice, OfferSlice
 from .suppression import rate, unique_count
 
 MUNICIPALITY = "municipality"
@@ -90,7 +91,7 @@ def years(municipality_obj, day=None):
     year (this year only once a month of it is over)."""
     day = day or today()
     first = (
-        ContactRollup.objects.using(reporting_alias())
+        slices(ContactSlice)
         .filter(center_id__in=_centre_ids(municipality_obj))
         .aggregate(first=Min("month"))["first"]
     )
@@ -152,15 +153,20 @@ def _counts(centre_ids, area_ids, months):
     def area_unit(area_id):
         return ("area", area_id) if area_id in area_ids else ("area", OTHER)
 
-    contacts = ContactRollup.objects.using(db).filter(topic=ALL_TOPICS, **period)
-    for (centre, month), row in _monthly(contacts, "center_id", ["contacts"]).items():
+    totals = slices(ContactSlice, using=db).filter(**period)
+    for (centre, month), row in _monthly(totals, "center_id", ["contacts"]).items():
         put("contacts", ("centre", centre), month, row["contacts"])
-    for (area, month), row in _monthly(contacts, "area_id", ["contacts"]).items():
+    by_area = slices(ContactSlice, "area", using=db).filter(**period)
+    for (area, month), row in _monthly(by_area, "area_id", ["contacts"]).items():
         put("contacts", area_unit(area), month, row["contacts"])
 
-    offers = OfferRollup.objects.using(db).filter(topic=ALL_TOPICS, **period)
+    offers = {
+        "center_id": slices(OfferSlice, using=db).filter(**period),
+        "area_id": slices(OfferSlice, "area", using=db).filter(**period),
+    }
     for field, unit_of in (("center_id", lambda i: ("centre", i)), ("area_id", area_unit)):
-        for (unit, month), row in _monthly(offers, field, ["accepted", "declined"]).items():
+        grouped = _monthly(offers[field], field, ["accepted", "declined"])
+        for (unit, month), row in grouped.items():
             put("accepted", unit_of(unit), month, row["accepted"])
             put("declined", unit_of(unit), month, row["declined"])
             put("answered", unit_of(unit), month, row["accepted"] + row["declined"])

@@ -22,7 +22,7 @@ from nara.core.actions.contacts import do_register_contact  # noqa: E402
 from nara.core.audit import verify_chain  # noqa: E402
 from nara.core.demo import build_demo  # noqa: E402
 from nara.core.models import AuditEvent, Center, Contact, Service  # noqa: E402
-from nara.insights import kpis, rollups  # noqa: E402
+from nara.insights import kpis, rollups_rebuild  # noqa: E402
 from nara.insights.db import reporting_alias  # noqa: E402
 from nara.insights.models import ContactRollup  # noqa: E402
 
@@ -109,7 +109,7 @@ def main():
     )
     events = AuditEvent.objects.count()
     contact("Björk-5678")  # a write action while the replica stands still
-    rollups.rebuild()  # a writer that reads rollup tables (purge marks) in its transaction
+    rollups_rebuild.rebuild()  # a writer that reads rollup tables (purge marks) in its transaction
     out["audit_events_written"] = AuditEvent.objects.count() - events
     out["audit_chain"] = verify_chain()
     out["paused"] = figures()

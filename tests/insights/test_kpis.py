@@ -13,7 +13,7 @@ from django.utils import timezone
 from nara.core import reminders
 from nara.core.actions import booking, contacts, escalations, offers, retention
 from nara.core.models import Area, Center, RecordType, Reminder, RetentionPolicy, Service, Slot
-from nara.insights import kpis, rollups
+from nara.insights import kpis, kpis_activity, rollups, rollups_rebuild
 from nara.insights.kpis import Filters
 from nara.insights.models import BookingRollup, ContactRollup
 from tests.workspace.conftest import user
@@ -219,11 +219,11 @@ def test_bookings_no_show_rate_with_and_without_a_reminder_after_a_cancellation_
 def test_a_visit_just_after_midnight_counts_in_its_local_month(known):
     a = known["a"]
     month = rollups.next_month(rollups.next_month(rollups.month_of(timezone.localdate())))
-    local_midnight = dt.datetime.combine(month, dt.time(0, 30), tzinfo=rollups._zone())
+    local_midnight = dt.datetime.combine(month, dt.time(0, 30), tzinfo=rollups.reporting_zone())
     booking.do_book(slot_id=_slot(a, local_midnight).pk, mode="centre", alias="Test", language="sv")
     assert kpis.bookings(Filters(start=month, end=month, centers=(a.pk,)))["booked"] == 1
-    stored = rollups.stored(BookingRollup)
-    assert stored == rollups.computed(BookingRollup)
+    stored = rollups_rebuild.stored(BookingRollup)
+    assert stored == rollups_rebuild.computed(BookingRollup)
 
 
 def test_escalations_by_kind_and_reason(known):
@@ -266,6 +266,35 @@ def test_purged_contacts_stay_counted_and_rebuild_keeps_their_month(known):
     # A month after the purge mark is rebuilt from its raw rows and equals the maintained one.
     since = rollups.first_complete_month(ContactRollup)
     assert since <= last_month()
-    assert rollups.stored(ContactRollup, since=since) == rollups.computed(
+    assert rollups_rebuild.stored(ContactRollup, since=since) == rollups_rebuild.computed(
         ContactRollup, start=since
     )
+
+
+def test_time_to_first_offer_and_meeting_follows_each_first_contact(known):
+    """Tall-1234's first contact was a drop-in with an offer (0 days to both). Quiet-77 first
+    phoned, was offered help in a call 3 days later and came to a booked visit 15 days later."""
+    a = known["a"]
+    no_identity, counts_only = (Service.objects.get(slug=s) for s in ("samtal", "motesplats"))
+    first = last_month() + dt.timedelta(days=9)
+
+    def contact(days, channel, **fields):
+        return contacts.do_register_contact(
+            actor=known["anna"],
+            center=a,
+            service=no_identity,
+            channel=channel,
+            occurred_on=first + dt.timedelta(days=days),
+            alias_name="Quiet-77",
+            **fields,
+        )
+
+    contact(0, "phone", first_contact=True)
+    contact(3, "phone", offer_service=counts_only)
+    contact(15, "booked")
+
+    figures = kpis_activity.time_to_first(period(a))
+
+    assert figures["followed"] == 2
+    assert figures["offer"] == {"reached": 2, "average_days": 1.5, "within_14_days": 2}
+    assert figures["meeting"] == {"reached": 2, "average_days": 7.5, "within_14_days": 1}

@@ -299,6 +299,7 @@ def small_municipality(db):
 def fill_rollups(rng, centres, areas, year):
     from nara.core.models import VisitFeedbackTally
     from nara.insights.models import BookingRollup, ContactRollup, OfferRollup
+    from tests.insights.slices import slices_from_cube
 
     contacts, offers, tallies = [], [], []
     for month in range(1, 13):
@@ -340,6 +341,7 @@ def fill_rollups(rng, centres, areas, year):
 
     ContactRollup.objects.bulk_create(contacts)
     OfferRollup.objects.bulk_create(offers)
+    slices_from_cube()
     VisitFeedbackTally.objects.bulk_create(tallies)
 
 

@@ -29,7 +29,7 @@ from nara.core.models import (
     SupportOffer,
     YesNoUnknown,
 )
-from nara.insights import rollups
+from nara.insights import followups, rollups
 from nara.lib.languages import SPOKEN_LANGUAGES
 from nara.lib.topics import TOPIC_TITLES
 
@@ -337,6 +337,8 @@ def do_register_contact(
                 # The offer carries the contact's subject only as far as its own service allows.
                 **contact_subject_for(offer_service, contact),
             )
+        else:
+            followups.contact_written(contact)
     return contact
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit
 from nara.core.models import SupportOffer
-from nara.insights import rollups
+from nara.insights import followups, rollups
 
 from .contacts import (
     ALLOWED,
@@ -62,6 +62,7 @@ def do_offer_support(
             },
         )
         rollups.offer_created(offer, contact)
+        followups.contact_written(contact)
     return offer
 
 

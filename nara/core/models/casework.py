@@ -164,6 +164,9 @@ class Contact(models.Model):
         "core.AnonymousQuestion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A first contact's first offer and first meeting, kept by the actions (insights/followups.py).
+    first_offer_on = models.DateField(null=True, blank=True, editable=False)
+    first_meeting_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("contact")

@@ -11,7 +11,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from nara.insights import rollups
+from nara.insights import followups, rollups, rollups_rebuild
 
 
 def _date(text):
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         end = _date(end) if end else None
         if start and end and start > end:
             raise CommandError("--from is after --to.")
-        report = rollups.rebuild(start=start, end=end, centers=centres)
+        report = rollups_rebuild.rebuild(start=start, end=end, centers=centres)
         for name, part in report.items():
             first = part["from"].isoformat() if part["from"] else "the beginning"
             last = (part["to"] - dt.timedelta(days=1)).isoformat() if part["to"] else "the end"
@@ -47,6 +47,10 @@ class Command(BaseCommand):
                     "(their raw rows were purged)"
                 )
             self.stdout.write(line)
+        since = followups.complete_from()
+        updated = followups.refresh(centers=centres, since=since)
+        first = f"from {since.isoformat()}" if since else "all"
+        self.stdout.write(f"First offers and meetings: {updated} first contacts ({first})")
         tidy()
 
 
