@@ -123,12 +123,16 @@ def generate_and_roll_up(scale, code, seed):
     from django.core.management import call_command
     from django.db import connection
 
-    from nara.insights import rollups
+    from nara.insights import followups, rollups_rebuild
 
-    spent = []
-    with timed_calls(rollups, "rebuild", spent):
+    spent, refreshed = [], []
+    with (
+        timed_calls(rollups_rebuild, "rebuild", spent),
+        timed_calls(followups, "refresh", refreshed),
+    ):
         generated = generate_step(scale, code, seed)
     log(f"  the generator's rollup build for its centres: {spent[0] / 1000:.1f} s (included)")
+    log(f"  first offers and meetings of its first contacts: {refreshed[0] / 1000:.1f} s")
     started = time.perf_counter()
     call_command("rebuild_rollups", stdout=open(os.devnull, "w"))  # noqa: SIM115
     rebuild_s = round(time.perf_counter() - started, 1)
@@ -143,6 +147,7 @@ def generate_and_roll_up(scale, code, seed):
         "peak_memory_mib": generated["peak_memory_mib"],
         "counts": generated["counts"],
         "generator_rollup_s": round(spent[0] / 1000, 1),
+        "generator_followups_s": round(refreshed[0] / 1000, 1),
         "rebuild_rollups_s": rebuild_s,
         "rollup_rows": sizes,
     }

@@ -296,6 +296,12 @@ if _replica_url := env("DATABASE_REPLICA_URL", ""):
             "DATABASE_REPLICA_URL is a PostgreSQL streaming replica of a PostgreSQL "
             "DATABASE_URL (postgres://…); unset it otherwise."
         )
+for _database in DATABASES.values():
+    if "postgresql" in _database["ENGINE"]:
+        # PostgreSQL's JIT compiles any query its planner thinks costly: 100–150 ms of
+        # compiling for insights queries that run in tens of milliseconds.
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DATABASE_ROUTERS = ["nara.insights.routers.ReportingRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

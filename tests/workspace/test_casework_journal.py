@@ -7,7 +7,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from nara.core import crypto
 from nara.core.actions import consent as consents
@@ -190,6 +190,13 @@ def _consent(person, **fields):
 
 
 class TestRequireConsent:
+    @pytest.fixture(autouse=True)
+    def untranslated(self):
+        """The messages as written in the code, whatever language an earlier test in this
+        worker left active."""
+        with translation.override(None):
+            yield
+
     def test_a_valid_consent_covers_its_scope(self, person):
         consent = _consent(person)
         found = consents.require_consent(
