@@ -11,14 +11,22 @@ CANDIDATE_KINDS = {"area": _("area point"), "centre": _("existing centre"), "bas
 
 register = template.Library()
 
+STATES = {
+    "queued": _("waiting to be computed"),
+    "computing": _("computing"),
+    "failed": _("failed"),
+}
 WITHIN = re.compile(r"^within ([0-9.]+) % of optimal$")
 
 
 @register.filter
 def plan_status(status):
-    """The solver's status ("optimal", "within X % of optimal") in the user's language."""
+    """The solver's status ("optimal", "within X % of optimal") in the user's language; for a
+    scenario not computed (yet), its state."""
     if status == "optimal":
         return _("optimal")
+    if status in STATES:  # not computed (yet): the scenario's state
+        return STATES[status]
     match = WITHIN.match(status or "")
     if match:
         return _("within %(gap)s %% of optimal") % {"gap": match.group(1).replace(".", ",")}
