@@ -47,14 +47,14 @@ def number(value, decimals=0):
 
 @register.filter
 def share(value):
-    if value is None:
+    if value in (None, ""):
         return "–"
     return f"{_grouped(float(value) * 100, 1)}\u00a0%"
 
 
 @register.filter
 def distance(value, unit="m"):
-    if value is None:
+    if value in (None, ""):
         return "–"
     if unit == "m":
         return f"{_grouped(float(value) / 1000, 2)}\u00a0km"
@@ -63,7 +63,7 @@ def distance(value, unit="m"):
 
 @register.filter
 def sek(value):
-    if value is None:
+    if value in (None, ""):
         return "–"
     return f"{_grouped(float(value))}\u00a0kr"
 
