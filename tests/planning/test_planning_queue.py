@@ -339,3 +339,11 @@ def test_apply_and_print_are_refused_until_the_plan_is_done(analyst, demo):
     assert not AuditEvent.objects.filter(action="scenario.apply").exists()
     with pytest.raises(actions.ScenarioConflict):
         actions.do_apply_scenario(actor="test", scenario=failed, kind="centre")
+
+
+def test_run_worker_warns_when_the_stale_time_is_shorter_than_a_solve(settings):
+    settings.NARA_PLANNING_STALE_SECONDS = 300
+    assert tasks.configuration_problems() == []
+    settings.NARA_PLANNING_STALE_SECONDS = 120  # a 180 s catchments solve could be run again
+    [warning] = tasks.configuration_problems()
+    assert "NARA_PLANNING_STALE_SECONDS (120)" in warning and "180" in warning
