@@ -402,6 +402,10 @@ NARA_OPEN_STATISTICS_SECONDS = int(env("NARA_OPEN_STATISTICS_SECONDS", "300"))
 
 # Background work: a database-backed queue (django-tasks), run by `manage.py run_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A planning scenario computing (or waiting) longer than this may be run again from its page: its
+# worker has probably died. Keep it above the longest solver time limit (capacitated catchments
+# 180 s) plus loading the data; `run_worker` warns when it is not.
+NARA_PLANNING_STALE_SECONDS = int(env("NARA_PLANNING_STALE_SECONDS", "300"))
 
 # Message gateways for reminders: "console" (writes to NARA_MESSAGE_DIR), "smtp", "http_sms".
 NARA_EMAIL_GATEWAY = env("NARA_EMAIL_GATEWAY", "console")

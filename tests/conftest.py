@@ -96,6 +96,16 @@ def demo(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def tasks_run_at_once(settings):
+    """Queued tasks run at once, in the process that queues them (django-tasks'
+    ImmediateBackend) instead of waiting for `manage.py run_worker`: a scenario saved on the
+    planning pages is computed before the page redirects. The real worker is tested too
+    (tests/planning/test_planning_worker.py, tests/core/test_reminders.py)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    return settings  # pytest-django's settings fixture restores the database queue afterwards
+
+
+@pytest.fixture
 def resident():
     """A resident on the public site: no account, no cookies yet."""
     return Client()

@@ -601,6 +601,29 @@ def test_booking_feedback_form_survives_hostile_input(centres, fuzz_settings):
         assert fuzz_form(resident, posted[0]) == []
 
 
+def test_planning_rerun_form_survives_hostile_input(personas, objects, fuzz_settings):
+    """ "Run again" is on a scenario's page only when its plan failed (the matrix's scenario is
+    done): a failed scenario is made here, and its page's forms are fuzzed."""
+    from nara.core.models import Municipality
+    from nara.planning import actions, plans
+
+    request = plans.PlanRequest(model="pmedian", k=2)
+    scenario = actions.do_queue_scenario(
+        actor="test",
+        municipality=Municipality.objects.get(is_example=True),
+        name="Fuzz rerun",
+        model=request.model,
+        parameters=request.parameters(),
+    )
+    _claimed, attempt = actions.do_start_scenario(scenario_id=scenario.pk)
+    actions.do_fail_scenario(scenario_id=scenario.pk, attempt=attempt, message="Fuzz")
+    url = f"/staff/planning/scenarios/{scenario.pk}/"
+    forms = page_forms("workspace:planning-scenario", url, personas["analyst"].get(url))
+    rerun = [f for f in forms if urlsplit(f.action).path.endswith("/rerun/")]
+    assert rerun, "no Run again form on a failed scenario's page"
+    assert fuzz_form(personas["analyst"], rerun[0]) == []
+
+
 def test_discovery_finds_every_form(personas, booked):
     forms = discover(personas, booked)
     targets = {resolve(urlsplit(form.action).path).view_name for _persona, form in forms}

@@ -1,10 +1,24 @@
 """Planning writes: scenarios, candidate sites, applying a scenario.
 
 Keyword-only, one transaction, audited.
+
+A scenario saved on the planning pages is computed by the worker (nara/planning/tasks.py):
+``do_queue_scenario`` saves it and puts a task on the queue in the same transaction (the
+database queue commits both or neither); the task claims it (``do_start_scenario``), solves
+outside any transaction and stores the plan (``do_finish_scenario``) or a failure in words
+(``do_fail_scenario``). Every step checks the state under a row lock (select_for_update), so a
+task picked up twice solves once, and a late worker whose scenario was run again meanwhile
+stores nothing. ``do_rerun_scenario`` queues a failed scenario again, or one stuck longer than
+NARA_PLANNING_STALE_SECONDS (its worker has probably died).
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from nara.core import audit, content_version
 from nara.core.models import Area, CatchmentMembership, Center
@@ -17,6 +31,7 @@ from .models import CandidateSite, CatchmentSnapshot, Scenario
 def do_create_scenario(
     *, actor, municipality, name, model, parameters, results, client_address=None
 ):
+    """Save a scenario computed already (``manage.py plan --save``, the demo): done."""
     with transaction.atomic():
         scenario = Scenario.objects.create(
             municipality=municipality,
@@ -24,6 +39,8 @@ def do_create_scenario(
             model=model,
             parameters=parameters,
             results=results,
+            state=Scenario.State.DONE,
+            finished_at=timezone.now(),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         audit.record(
@@ -38,6 +55,221 @@ def do_create_scenario(
             client_address=client_address,
         )
     return scenario
+
+
+class ScenarioConflict(Exception):
+    """The scenario's state does not allow this now (shown as a 409 with the message)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+WORKER = "planning worker"
+
+
+def stale_seconds():
+    return int(getattr(settings, "NARA_PLANNING_STALE_SECONDS", 300))
+
+
+def is_stale(scenario, now=None):
+    """Waiting or computing for longer than NARA_PLANNING_STALE_SECONDS."""
+    if not scenario.is_pending:
+        return False
+    since = scenario.started_at if scenario.state == Scenario.State.COMPUTING else None
+    since = since or scenario.queued_at or scenario.created_at
+    now = now or timezone.now()
+    return since is None or now - since > dt.timedelta(seconds=stale_seconds())
+
+
+def not_done_message(scenario):
+    """Why a scenario's plan cannot be used (applied, printed) yet, in words."""
+    if scenario.state == Scenario.State.FAILED:
+        return _("This plan could not be computed, so there is nothing to use yet.")
+    return _("This plan is still being computed; it can be used when it is done.")
+
+
+def may_rerun(scenario, now=None):
+    return scenario.state == Scenario.State.FAILED or is_stale(scenario, now)
+
+
+def _enqueue(scenario):
+    """Inside the caller's transaction: with the database queue the task row commits (or rolls
+    back) with the scenario, so the worker never sees one without the other."""
+    from .tasks import solve_scenario
+
+    solve_scenario.enqueue(scenario_id=scenario.pk)
+
+
+def do_queue_scenario(
+    *,
+    actor,
+    municipality,
+    name,
+    model,
+    parameters,
+    travel_matrix="",
+    language="",
+    client_address=None,
+):
+    """Save a scenario to be computed in the background and put it on the queue."""
+    with transaction.atomic():
+        scenario = Scenario.objects.create(
+            municipality=municipality,
+            name=name,
+            model=model,
+            parameters=parameters,
+            results={},
+            state=Scenario.State.QUEUED,
+            queued_at=timezone.now(),
+            travel_matrix=travel_matrix or "",
+            language=language or "",
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        audit.record(
+            actor=actor,
+            action="scenario.create",
+            obj=scenario,
+            changes={
+                "name": [None, name],
+                "model": [None, model],
+                "state": [None, Scenario.State.QUEUED],
+            },
+            client_address=client_address,
+        )
+        _enqueue(scenario)
+    return scenario
+
+
+def do_start_scenario(*, scenario_id, actor=WORKER):
+    """Claim a queued scenario for computing. Returns (scenario, attempt), or (None, why) when
+    there is nothing to do: gone, or already computing, done or failed (picked up before)."""
+    with transaction.atomic():
+        scenario = (
+            Scenario.objects.select_for_update()
+            .select_related("municipality")
+            .filter(pk=scenario_id)
+            .first()
+        )
+        if scenario is None:
+            return None, "gone"
+        if scenario.state != Scenario.State.QUEUED:
+            return None, scenario.state
+        scenario.state = Scenario.State.COMPUTING
+        scenario.attempts += 1
+        scenario.started_at = timezone.now()
+        scenario.finished_at = None
+        scenario.failure = ""
+        scenario.save(update_fields=["state", "attempts", "started_at", "finished_at", "failure"])
+        audit.record(
+            actor=actor,
+            action="scenario.start",
+            obj=scenario,
+            changes={
+                "state": [Scenario.State.QUEUED, Scenario.State.COMPUTING],
+                "attempt": scenario.attempts,
+            },
+        )
+    return scenario, scenario.attempts
+
+
+def _locked_attempt(scenario_id, attempt):
+    """The scenario, locked, if it is still computing this attempt (else None: someone ran it
+    again or deleted it meanwhile, and this attempt's outcome is dropped)."""
+    scenario = Scenario.objects.select_for_update().filter(pk=scenario_id).first()
+    if (
+        scenario is None
+        or scenario.state != Scenario.State.COMPUTING
+        or scenario.attempts != attempt
+    ):
+        return None
+    return scenario
+
+
+def do_finish_scenario(*, scenario_id, attempt, results, actor=WORKER):
+    """Store the computed plan. False (and nothing stored) when the attempt is no longer the
+    scenario's current one."""
+    with transaction.atomic():
+        scenario = _locked_attempt(scenario_id, attempt)
+        if scenario is None:
+            return False
+        scenario.results = results
+        scenario.state = Scenario.State.DONE
+        scenario.finished_at = timezone.now()
+        scenario.save(update_fields=["results", "state", "finished_at"])
+        audit.record(
+            actor=actor,
+            action="scenario.finish",
+            obj=scenario,
+            changes={
+                "state": [Scenario.State.COMPUTING, Scenario.State.DONE],
+                "status": [None, results.get("status")],
+                "solve_seconds": results.get("solve_seconds"),
+                "attempt": attempt,
+            },
+        )
+    return True
+
+
+def do_fail_scenario(*, scenario_id, attempt, message, actor=WORKER):
+    """Store why the plan could not be computed, in words for people."""
+    with transaction.atomic():
+        scenario = _locked_attempt(scenario_id, attempt)
+        if scenario is None:
+            return False
+        scenario.state = Scenario.State.FAILED
+        scenario.failure = str(message)
+        scenario.finished_at = timezone.now()
+        scenario.save(update_fields=["state", "failure", "finished_at"])
+        audit.record(
+            actor=actor,
+            action="scenario.fail",
+            obj=scenario,
+            changes={
+                "state": [Scenario.State.COMPUTING, Scenario.State.FAILED],
+                "attempt": attempt,
+            },
+        )
+    return True
+
+
+def do_rerun_scenario(*, actor, scenario, client_address=None):
+    """Queue a failed scenario again, or one stuck waiting or computing (stale).
+
+    Raises ScenarioConflict when it is done, or still waiting or computing in time."""
+    with transaction.atomic():
+        locked = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        if locked.state == Scenario.State.DONE:
+            raise ScenarioConflict(
+                _("This plan is already computed; there is nothing to run again.")
+            )
+        if not may_rerun(locked):
+            raise ScenarioConflict(
+                _(
+                    "This plan is still being computed. It can be run again if it has not "
+                    "finished within %(minutes)d minutes."
+                )
+                % {"minutes": max(1, round(stale_seconds() / 60))}
+            )
+        before = locked.state
+        locked.state = Scenario.State.QUEUED
+        locked.queued_at = timezone.now()
+        locked.started_at = None
+        locked.finished_at = None
+        locked.failure = ""
+        locked.results = {}
+        locked.save(
+            update_fields=["state", "queued_at", "started_at", "finished_at", "failure", "results"]
+        )
+        audit.record(
+            actor=actor,
+            action="scenario.rerun",
+            obj=locked,
+            changes={"state": [before, Scenario.State.QUEUED]},
+            client_address=client_address,
+        )
+        _enqueue(locked)
+    return locked
 
 
 def do_delete_scenario(*, actor, scenario, client_address=None):
@@ -88,6 +320,9 @@ def do_apply_scenario(*, actor, scenario, kind, client_address=None):
     CatchmentSnapshot. One transaction, one audit entry. Returns (preview, snapshot).
     """
     with transaction.atomic():
+        locked = Scenario.objects.select_for_update().get(pk=scenario.pk)
+        if locked.state != Scenario.State.DONE:
+            raise ScenarioConflict(not_done_message(locked))
         plan = preview(scenario, kind)
         municipality = scenario.municipality
         memberships = CatchmentMembership.objects.select_related("area", "center").filter(

@@ -11,7 +11,7 @@ SCENARIO_COLUMNS = [
     ("model", lambda s: s.model),
     ("created", lambda s: s.created_at.strftime("%Y-%m-%d %H:%M")),
     ("k", lambda s: s.parameters.get("k")),
-    ("status", lambda s: s.results.get("status")),
+    ("status", lambda s: s.status),  # the state while not computed
     ("objective", lambda s: s.results.get("objective")),
     ("lower_bound", lambda s: s.results.get("lower_bound")),
     ("upper_bound", lambda s: s.results.get("upper_bound")),

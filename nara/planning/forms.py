@@ -204,6 +204,8 @@ class ScenarioForm(WeightsMixin, forms.Form):
             include_areas=data["include_areas"],
             travel_matrix=data.get("travel_matrix"),
             travel_matrix_name=upload.name if upload else "",
+            # Solved by the worker, not in the web request: the model's full default applies.
+            time_limit=services.default_time_limit(data["model"]),
         )
 
 

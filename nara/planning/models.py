@@ -30,12 +30,23 @@ class CandidateSite(models.Model):
 
 
 class Scenario(models.Model):
-    """A named planning run: what was asked (parameters) and what came out (results)."""
+    """A named planning run: what was asked (parameters) and what came out (results).
+
+    A scenario saved on the planning pages is computed in the background (nara/planning/tasks.py,
+    run by ``manage.py run_worker``): queued → computing → done or failed. Writes go through the
+    do_*_scenario actions, which check the state under a row lock.
+    """
 
     class Model(models.TextChoices):
         MCLP = "mclp", _("maximal covering")
         PMEDIAN = "pmedian", _("p-median")
         CATCHMENTS = "catchments", _("capacitated catchments")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting to be computed")
+        COMPUTING = "computing", _("computing")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
 
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="planning_scenarios"
@@ -44,6 +55,17 @@ class Scenario(models.Model):
     model = models.CharField(_("model"), max_length=12, choices=Model.choices)
     parameters = models.JSONField(_("parameters"), default=dict)
     results = models.JSONField(_("results"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    # Why the plan could not be computed, in words for people (never a traceback).
+    failure = models.TextField(_("why it failed"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The uploaded travel-time matrix (decoded CSV), kept so the worker and a rerun can use it.
+    travel_matrix = models.TextField(_("travel-time matrix"), blank=True)
+    # The language of whoever queued it: the worker writes a failure in that language.
+    language = models.CharField(_("language"), max_length=8, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -63,7 +85,18 @@ class Scenario(models.Model):
 
     @property
     def status(self):
+        """The solver's status when done ("optimal", "within X % of optimal"), else the state."""
+        if self.state != self.State.DONE:
+            return self.state
         return self.results.get("status", "")
+
+    @property
+    def is_done(self):
+        return self.state == self.State.DONE
+
+    @property
+    def is_pending(self):
+        return self.state in (self.State.QUEUED, self.State.COMPUTING)
 
     @property
     def metrics(self):

@@ -6,7 +6,7 @@ Results are JSON-ready (see ``run_plan``) and stored as they are on a Scenario.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from .services import (
     MODELS,
     NEED_STRENGTH,
     PlanInputError,
+    Weight,
     adjacency,
     base_areas,
     candidate_list,
@@ -67,9 +68,39 @@ class PlanRequest:
         data["distance"] = "travel matrix" if self.travel_matrix else "straight line (m)"
         return data
 
+    @classmethod
+    def from_parameters(cls, parameters, *, travel_matrix=None):
+        """The request a scenario was saved with (``parameters()``), to compute it again."""
+        known = {f.name for f in fields(cls)} - {"travel_matrix", "extra_indicators", "weights"}
+        data = {name: value for name, value in parameters.items() if name in known}
+        data["fixed"] = tuple(data.get("fixed", ()))
+        data["excluded"] = tuple(data.get("excluded", ()))
+        weights = parameters.get("weights") or {}
+        data["weights"] = {
+            name: Weight(float(w["weight"]), bool(w["higher_means_more_need"]))
+            for name, w in weights.items()
+        } or None
+        return cls(**data, travel_matrix=travel_matrix or None)
 
-def run_plan(municipality, request):
-    """Solve the request and return JSON-ready results. Raises PlanInputError on bad input."""
+
+@dataclass
+class Prepared:
+    """A request checked against the municipality's data, ready for the solver."""
+
+    areas: object
+    need: object
+    candidates: list
+    fixed: list
+    excluded: list
+    distance: np.ndarray
+
+
+def prepare_plan(municipality, request):
+    """Every check that needs no solver: the areas, the need index, the candidates, the
+    distances, the capacity and the staff posts. Raises PlanInputError on bad input.
+
+    The planning pages run this in the web request (a mistake is shown on the form at once) and
+    leave the solving to the worker (nara/planning/tasks.py)."""
     if request.model not in MODELS:
         raise PlanInputError(_("Choose a model."), "model")
     areas = load_areas(municipality)
@@ -85,7 +116,20 @@ def run_plan(municipality, request):
     excluded = resolve_candidates(request.excluded, candidates, "excluded")
     _check_choice(request.k, len(candidates), fixed, excluded, candidates)
     distance = distance_matrix(areas, candidates, request.travel_matrix)
-    result = _solve(request, areas, need, candidates, distance, fixed, excluded)
+    if request.model == "catchments":
+        _load(request, areas, need)
+    try:  # the minimums against the posts: the same for any k sites
+        solver.allocate_posts(request.staff_posts, [1.0] * request.k, request.min_posts)
+    except solver.PlanningError as exc:
+        raise PlanInputError(_("Staff posts cannot be shared out: %s") % exc, "min_posts") from exc
+    return Prepared(areas, need, candidates, fixed, excluded, distance)
+
+
+def run_plan(municipality, request):
+    """Solve the request and return JSON-ready results. Raises PlanInputError on bad input."""
+    ready = prepare_plan(municipality, request)
+    areas, need, candidates, distance = ready.areas, ready.need, ready.candidates, ready.distance
+    result = _solve(request, areas, need, candidates, distance, ready.fixed, ready.excluded)
     return _results(request, areas, need, candidates, distance, result)
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("scenarios/new/", views.scenario_new, name="planning-scenario-new"),
     path("scenarios/<int:pk>/", views.scenario_detail, name="planning-scenario"),
     path("scenarios/<int:pk>/print/", views.scenario_print, name="planning-scenario-print"),
+    path("scenarios/<int:pk>/rerun/", views.scenario_rerun, name="planning-scenario-rerun"),
     path("scenarios/<int:pk>/apply/", views.scenario_apply, name="planning-scenario-apply"),
     path("scenarios/<int:pk>/delete/", views.scenario_delete, name="planning-scenario-delete"),
     path("compare/", views.compare, name="planning-compare"),

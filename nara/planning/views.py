@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,10 +18,16 @@ from nara.workspace.decorators import staff_view
 
 from . import access, apply, exports, maps, plans, services
 from .actions import (
+    ScenarioConflict,
     do_apply_scenario,
-    do_create_scenario,
     do_delete_scenario,
     do_import_candidate_sites,
+    do_queue_scenario,
+    do_rerun_scenario,
+    is_stale,
+    may_rerun,
+    not_done_message,
+    stale_seconds,
 )
 from .forms import CandidateImportForm, NeedForm, ScenarioForm
 from .models import CandidateSite, Scenario
@@ -162,22 +169,24 @@ def scenario_new(request):
     if request.method == "POST" and form.is_valid():
         plan = form.plan_request()
         try:
-            results = plans.run_plan(municipality, plan)
+            plans.prepare_plan(municipality, plan)  # input mistakes on the form, at once
         except services.PlanInputError as exc:
             field = exc.field if exc.field in form.fields else None
             if exc.field == "weights":
                 field = None
             form.add_error(field, exc.message)
         else:
-            scenario = do_create_scenario(
+            scenario = do_queue_scenario(
                 actor=request.user,
                 municipality=municipality,
                 name=form.cleaned_data["name"],
                 model=plan.model,
                 parameters=plan.parameters(),
-                results=results,
+                travel_matrix=plan.travel_matrix or "",
+                language=translation.get_language() or "",
+                client_address=request.META.get("REMOTE_ADDR"),
             )
-            messages.success(request, _("Scenario saved."))
+            messages.success(request, _("Scenario saved; the plan is computed in the background."))
             return redirect("workspace:planning-scenario", scenario.pk)
     context = _base_context(request, municipality)
     context.update({"form": form, "candidate_count": len(candidates)})
@@ -222,16 +231,62 @@ def _scenario_context(scenario):
     }
 
 
+REFRESH_SECONDS = 5
+
+
+def _state_page(request, scenario, *, status=200, conflict=None):
+    """A scenario without a plan yet: waiting or computing (the page reloads itself, no script
+    needed), or failed with the reason; "Run again" when it failed or is stuck."""
+    stale = is_stale(scenario)
+    context = _base_context(request, scenario.municipality)
+    context.update(
+        {
+            "scenario": scenario,
+            "conflict": conflict,
+            "stale": stale,
+            "may_rerun": may_rerun(scenario),
+            "refresh": REFRESH_SECONDS if scenario.is_pending and not stale else None,
+            "stale_minutes": max(1, round(stale_seconds() / 60)),
+            "time_limit": scenario.parameters.get("time_limit"),
+        }
+    )
+    return render(request, "planning/scenario_state.html", context, status=status)
+
+
 @planner_view
 def scenario_detail(request, pk):
     scenario = access.get_scenario(request.user, pk)
+    if not scenario.is_done:
+        return _state_page(request, scenario)
     return render(request, "planning/scenario_detail.html", _scenario_context(scenario))
 
 
 @planner_view
 def scenario_print(request, pk):
     scenario = access.get_scenario(request.user, pk)
+    if not scenario.is_done:
+        return _state_page(request, scenario, status=409, conflict=not_done_message(scenario))
     return render(request, "planning/scenario_print.html", _scenario_context(scenario))
+
+
+@planner_view
+@require_POST
+def scenario_rerun(request, pk):
+    """Compute a failed (or stuck) scenario again; 409 while it is computing or when done."""
+    scenario = access.get_scenario(request.user, pk)
+    try:
+        do_rerun_scenario(
+            actor=request.user, scenario=scenario, client_address=request.META.get("REMOTE_ADDR")
+        )
+    except ScenarioConflict as exc:
+        scenario.refresh_from_db()
+        if scenario.is_done:
+            context = _scenario_context(scenario)
+            context["conflict"] = exc.message
+            return render(request, "planning/scenario_detail.html", context, status=409)
+        return _state_page(request, scenario, status=409, conflict=exc.message)
+    messages.success(request, _("The plan is computed again in the background."))
+    return redirect("workspace:planning-scenario", scenario.pk)
 
 
 @planner_view
@@ -248,6 +303,8 @@ def scenario_delete(request, pk):
 def scenario_apply(request, pk):
     """GET: what applying the scenario would change. POST: apply it (audited, one step)."""
     scenario = access.get_scenario(request.user, pk)
+    if not scenario.is_done:
+        return _state_page(request, scenario, status=409, conflict=not_done_message(scenario))
     kind = request.POST.get("kind") or request.GET.get("kind") or apply.KINDS[0]
     if kind not in apply.KINDS:
         kind = apply.KINDS[0]
@@ -259,12 +316,16 @@ def scenario_apply(request, pk):
         context["error"] = exc.message
         return render(request, "planning/scenario_apply.html", context, status=400)
     if request.method == "POST":
-        _plan, snapshot = do_apply_scenario(
-            actor=request.user,
-            scenario=scenario,
-            kind=kind,
-            client_address=request.META.get("REMOTE_ADDR"),
-        )
+        try:
+            _plan, snapshot = do_apply_scenario(
+                actor=request.user,
+                scenario=scenario,
+                kind=kind,
+                client_address=request.META.get("REMOTE_ADDR"),
+            )
+        except ScenarioConflict as exc:  # run again between the page and the button
+            scenario.refresh_from_db()
+            return _state_page(request, scenario, status=409, conflict=exc.message)
         messages.success(
             request,
             _(

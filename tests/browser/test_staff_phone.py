@@ -192,3 +192,52 @@ def test_every_staff_page_fits_a_360_px_phone(browser, nara_site):
         finally:
             context.close()
     assert problems == [], "\n".join(problems)
+
+
+def _unfinished_scenarios():
+    """A scenario waiting for the worker and one whose plan failed (no worker runs here)."""
+    from nara.core.models import Municipality
+    from nara.planning import actions, plans
+
+    municipality = Municipality.objects.get(is_example=True)
+    request = plans.PlanRequest(
+        model="catchments", k=4, capacity=1.2, capacity_on="average", contiguous=True
+    )
+    pks = []
+    for name in ("Fyra sammanhängande baser med marginal för personal", "Misslyckad plan"):
+        scenario = actions.do_queue_scenario(
+            actor="test",
+            municipality=municipality,
+            name=name,
+            model=request.model,
+            parameters=request.parameters(),
+            language="sv",
+        )
+        pks.append(scenario.pk)
+    _scenario, attempt = actions.do_start_scenario(scenario_id=pks[1])
+    actions.do_fail_scenario(
+        scenario_id=pks[1],
+        attempt=attempt,
+        message="Lösaren hittade inget svar inom tidsgränsen på 180 s. Färre möjliga platser, "
+        "mer kapacitet eller inget krav på sammanhängande upptagningsområden gör det lättare.",
+    )
+    return pks
+
+
+def test_a_plan_computing_or_failed_fits_a_360_px_phone(browser, nara_site):
+    """The pages shown instead of the plan: "computing" (reloads itself) and "failed" with
+    "Run again"."""
+    pks = db_call(_unfinished_scenarios)
+    state = signed_in_state(browser, nara_site, "ahmed")
+    context = browser.new_context(
+        base_url=nara_site.url, locale="sv-SE", viewport=PHONE, storage_state=state
+    )
+    try:
+        page = context.new_page()
+        for pk in pks:
+            response = page.goto(f"/staff/planning/scenarios/{pk}/")
+            assert response.status == 200
+            assert overflow(page) <= 0, page.evaluate(WIDEST)
+        assert page.get_by_role("button", name="Kör igen").is_visible()
+    finally:
+        context.close()

@@ -1,4 +1,6 @@
-"""Fixtures for the solver tests: small random instances (plain numpy, no Django)."""
+"""Fixtures for the planning tests: small random instances (plain numpy, no Django), and
+queued scenarios computed at once (tests/conftest.py ``tasks_run_at_once``) unless a test
+asks for the database queue (tests/planning/test_planning_queue.py, test_planning_worker.py)."""
 
 from pathlib import Path
 
@@ -6,6 +8,14 @@ import numpy as np
 import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def planning_tasks_at_once(request):
+    """Scenarios saved on the pages are computed before the page redirects, as the tests of
+    the pages expect; tests marked ``database_queue`` keep the real queue."""
+    if request.node.get_closest_marker("database_queue") is None:
+        request.getfixturevalue("tasks_run_at_once")
 
 
 @pytest.fixture

@@ -11,14 +11,22 @@ CANDIDATE_KINDS = {"area": _("area point"), "centre": _("existing centre"), "bas
 
 register = template.Library()
 
+STATES = {
+    "queued": _("waiting to be computed"),
+    "computing": _("computing"),
+    "failed": _("failed"),
+}
 WITHIN = re.compile(r"^within ([0-9.]+) % of optimal$")
 
 
 @register.filter
 def plan_status(status):
-    """The solver's status ("optimal", "within X % of optimal") in the user's language."""
+    """The solver's status ("optimal", "within X % of optimal") in the user's language; for a
+    scenario not computed (yet), its state."""
     if status == "optimal":
         return _("optimal")
+    if status in STATES:  # not computed (yet): the scenario's state
+        return STATES[status]
     match = WITHIN.match(status or "")
     if match:
         return _("within %(gap)s %% of optimal") % {"gap": match.group(1).replace(".", ",")}
@@ -39,14 +47,14 @@ def number(value, decimals=0):
 
 @register.filter
 def share(value):
-    if value is None:
+    if value in (None, ""):
         return "–"
     return f"{_grouped(float(value) * 100, 1)}\u00a0%"
 
 
 @register.filter
 def distance(value, unit="m"):
-    if value is None:
+    if value in (None, ""):
         return "–"
     if unit == "m":
         return f"{_grouped(float(value) / 1000, 2)}\u00a0km"
@@ -55,7 +63,7 @@ def distance(value, unit="m"):
 
 @register.filter
 def sek(value):
-    if value is None:
+    if value in (None, ""):
         return "–"
     return f"{_grouped(float(value))}\u00a0kr"
 

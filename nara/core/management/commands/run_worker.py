@@ -1,4 +1,4 @@
-"""manage.py run_worker: the background worker (reminders and other queued tasks)."""
+"""manage.py run_worker: the background worker (reminders, planning scenarios, other tasks)."""
 
 import logging
 import signal
@@ -11,6 +11,7 @@ from django.db import connections
 
 from nara.api import webhooks
 from nara.core import maintenance, reminders
+from nara.planning import tasks as planning_tasks
 
 logger = logging.getLogger("nara.worker")
 
@@ -29,6 +30,9 @@ class Command(BaseCommand):
     --maintenance-interval seconds (default 300): once per day, whichever worker claims the
     day's row first publishes every rule's bookable times up to NARA_BOOKING_HORIZON_DAYS ahead
     and runs the purge (`manage.py purge`); the other workers skip it.
+
+    Planning scenarios saved on the staff pages are computed here too (nara/planning/tasks.py):
+    each is claimed under a row lock, so however many workers run, each is solved once.
 
     Run one or more per installation (e.g. a systemd service with Restart=always). SIGTERM or
     SIGINT stops cleanly: an idle worker exits at once; a busy one finishes the message in hand,
@@ -78,6 +82,7 @@ class Command(BaseCommand):
         # Until db_worker installs its own handlers: stop quietly (nothing is claimed yet).
         signal.signal(signal.SIGTERM, _exit_now)
         errors, warnings = reminders.configuration_problems()
+        warnings = [*warnings, *planning_tasks.configuration_problems()]
         for warning in warnings:
             self.stderr.write(f"Warning: {warning}")
         if errors:

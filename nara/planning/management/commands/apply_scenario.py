@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from nara.planning import apply, services
-from nara.planning.actions import do_apply_scenario
+from nara.planning.actions import do_apply_scenario, not_done_message
 from nara.planning.models import Scenario
 
 
@@ -25,6 +25,8 @@ class Command(BaseCommand):
         )
         if scenario is None:
             raise CommandError(f"There is no scenario {options['scenario']}.")
+        if not scenario.is_done:
+            raise CommandError(str(not_done_message(scenario)))
         try:
             plan = apply.preview(scenario, options["kind"])
         except services.PlanInputError as exc:
