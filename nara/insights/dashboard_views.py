@@ -26,6 +26,7 @@ from nara.core.models import AgeBand, Area, CatchmentMembership, Center, Channel
 from nara.core.queries import area_kind_in_use
 from nara.lib import exports
 from nara.lib.topics import TOPIC_CHOICES
+from nara.lib.widgets import QuickSelect
 from nara.workspace.decorators import staff_view
 
 from . import charts, kolada
@@ -97,14 +98,18 @@ class FilterForm(forms.Form):
     start = MonthField(label=gettext_lazy("From month"), required=False)
     end = MonthField(label=gettext_lazy("To month"), required=False)
     centre = forms.TypedChoiceField(
-        label=gettext_lazy("Centre"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Centre"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=QuickSelect,
     )
     area = forms.TypedChoiceField(
-        label=gettext_lazy("Area"), required=False, coerce=int, empty_value=None
+        label=gettext_lazy("Area"), required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
-    topic = forms.ChoiceField(label=gettext_lazy("Topic"), required=False)
-    age_band = forms.ChoiceField(label=gettext_lazy("Age"), required=False)
-    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False)
+    topic = forms.ChoiceField(label=gettext_lazy("Topic"), required=False, widget=QuickSelect)
+    age_band = forms.ChoiceField(label=gettext_lazy("Age"), required=False, widget=QuickSelect)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False, widget=QuickSelect)
 
     def __init__(self, data, *, centres, areas, fixed=()):
         super().__init__(data)
