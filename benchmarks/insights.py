@@ -13,7 +13,7 @@ migrates it and fills it with nara/core/generator.py (manage.py generate_activit
    with answers and outcomes, escalations), so the database holds both.
 
 After each step: the generation's time, rate and peak memory; the generator's own rollup build
-for its centres and then `manage.py rebuild_rollups` over the whole database, timed; ANALYZE;
+for its centres and then `manage.py rebuild_rollups` over the whole database, timed; VACUUM (ANALYZE);
 the rollup tables' sizes. Then, in this process through Django's full middleware stack (the test
 client; server time, no network), each page --requests times after --warmup requests:
 
@@ -119,7 +119,7 @@ def timed_calls(module, name, spent):
 
 def generate_and_roll_up(scale, code, seed):
     """Generate a municipality (its rollups built by the generator, timed), then time
-    rebuild_rollups over the whole database, ANALYZE, and count the rollup rows."""
+    rebuild_rollups over the whole database, VACUUM (ANALYZE), and count the rollup rows."""
     from django.core.management import call_command
     from django.db import connection
 
