@@ -174,6 +174,8 @@ SPECTACULAR_SETTINGS = {
     # No call to the public validator service: everything stays on this host.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # The open statistics' figure status (shown, few, hidden), named apart from other statuses.
+    "ENUM_NAME_OVERRIDES": {"FigureStatusEnum": "nara.api.statistics_schema.STATUSES"},
     # Adds the HSDS object schemas and the problem document to the components.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -292,6 +292,10 @@ OPEN = {
     "api:hsds-datapackage",
     "api:hsds-zip",
     "api:hsds-table",
+    # The open statistics: the public pages' suppressed figures, open, read-only.
+    "api:statistics",
+    "api:statistics-centre",
+    "api:statistics-area",
 }
 PUBLIC_PREFIX = "public:"
 
