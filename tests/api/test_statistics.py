@@ -148,7 +148,8 @@ def test_a_bad_year_is_a_400_problem(known, resident, year):
         assert response.status_code == 400, (path, year)
         assert response["Content-Type"] == PROBLEM
         body = response.json()
-        assert body["status"] == 400 and "year" in body["errors"] and body["detail"]
+        assert body["status"] == 400 and body["code"] == "invalid" and body["detail"]
+        assert "Ange året med fyra siffror." in body["errors"]["year"]  # Swedish by default
 
 
 def test_unknown_year_centre_and_area_are_404_problems(known, resident):
