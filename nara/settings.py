@@ -162,7 +162,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Nära API",
     "DESCRIPTION": (
         "The neighbourhood social services' public service directory as Open Referral HSDS "
-        "3.0 (/api/v1/), and the partner referral API. Errors are application/problem+json."
+        "3.0 (/api/v1/), the open statistics (/api/v1/statistics: the public statistics "
+        "pages' figures, small counts suppressed the same way), and the partner referral API. "
+        "Errors are application/problem+json."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
