@@ -162,7 +162,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Nära API",
     "DESCRIPTION": (
         "The neighbourhood social services' public service directory as Open Referral HSDS "
-        "3.0 (/api/v1/), and the partner referral API. Errors are application/problem+json."
+        "3.0 (/api/v1/), the open statistics (/api/v1/statistics: the public statistics "
+        "pages' figures, small counts suppressed the same way), and the partner referral API. "
+        "Errors are application/problem+json."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -174,6 +176,8 @@ SPECTACULAR_SETTINGS = {
     # No call to the public validator service: everything stays on this host.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # The open statistics' figure status (shown, few, hidden), named apart from other statuses.
+    "ENUM_NAME_OVERRIDES": {"FigureStatusEnum": "nara.api.statistics_schema.STATUSES"},
     # Adds the HSDS object schemas and the problem document to the components.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

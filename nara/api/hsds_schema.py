@@ -213,16 +213,26 @@ SCHEMAS = {
         contents={"type": "array", "items": {}},
     ),
     "Problem": _object(
-        ["type", "title", "status", "detail", "instance"],
-        type={"type": "string", "description": "A URI naming the kind of problem."},
+        ["type", "title", "status", "detail", "instance", "code"],
+        type={
+            "type": "string",
+            "description": "A URI naming the kind of problem: urn:nara:problem: and the code.",
+        },
         title=TEXT,
         status={"type": "integer"},
         detail=TEXT,
         instance=TEXT,
+        code={
+            "type": "string",
+            "description": "The kind of problem: invalid, not-found, conflict, throttled, …",
+        },
         errors={
             "type": "object",
             "additionalProperties": {"type": "array", "items": TEXT},
-            "description": "For invalid input: the messages per parameter or field.",
+            "description": (
+                "For invalid input: the messages per parameter or field, nested fields as "
+                'dotted paths ("family.name", "items.0.id").'
+            ),
         },
     ),
 }

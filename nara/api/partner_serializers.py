@@ -158,14 +158,3 @@ class ReferralPageOut(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = ReferralSummaryOut(many=True)
-
-
-class ProblemOut(serializers.Serializer):
-    """RFC 9457 problem document (application/problem+json)."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField(required=False)
-    errors = serializers.DictField(required=False, help_text="Messages per field.")

@@ -37,15 +37,10 @@ from nara.workspace.portal_views import IncomingReferralForm
 from . import partner_serializers as shapes
 from . import schema_extensions  # noqa: F401  (registers the token scheme)
 from .actions import record_api_read
+from .hsds_schema import PROBLEM
+from .limits import LimitedJSONParser, body_too_large, max_body_bytes
 from .models import Scope
-from .partner_problems import (
-    Conflict,
-    LimitedJSONParser,
-    Unprocessable,
-    body_too_large,
-    max_body_bytes,
-    problem_handler,
-)
+from .problems import Conflict, Unprocessable
 from .tokens import BearerTokenAuthentication, HasScope, TokenRateThrottle
 
 Direction = Referral.Direction
@@ -53,9 +48,9 @@ NOT_YOURS = gettext_noop("No referral with this id is addressed to your organisa
 
 
 def problems(*statuses):
-    """OpenAPI responses: a problem document for each status."""
+    """OpenAPI responses: a problem document (nara/api/problems.py) for each status."""
     return {
-        (status, "application/problem+json"): OpenApiResponse(shapes.ProblemOut)
+        (status, PROBLEM): OpenApiResponse({"$ref": "#/components/schemas/Problem"})
         for status in statuses
     }
 
@@ -78,9 +73,6 @@ class PartnerAPIView(APIView):
     renderer_classes = [JSONRenderer]
     schema = AutoSchema()
     required_scopes = {}
-
-    def get_exception_handler(self):
-        return problem_handler
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

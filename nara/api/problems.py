@@ -1,10 +1,14 @@
-"""Every API error as an RFC 9457 problem document (application/problem+json).
+"""Every API error as an RFC 9457 problem document (application/problem+json), from here alone:
+the directory, the open statistics and the partner API.
 
-{type, title, status, detail, instance}, plus `errors` ({field: [messages]}) when the input was
-invalid. The title and detail are in the request's language, which the API takes from the
-Accept-Language header alone (not the site's language cookie), so a response depends only on
-its URL and that header. Used by REST framework (REST_FRAMEWORK["EXCEPTION_HANDLER"]) and by
-the site's 404 and 500 handlers for paths under /api/.
+{type, title, status, detail, instance, code}, plus `errors` when the input was invalid: the
+messages per field, nested fields as dotted paths ({"family.name": [...], "items.0.id": [...]}).
+`type` is "urn:nara:problem:" + `code`, a stable name clients can branch on ("invalid",
+"not-found", "conflict", "throttled", …). The title and detail are in the request's language,
+which the API takes from the Accept-Language header alone (not the site's language cookie), so
+a response depends only on its URL and that header. Used by REST framework
+(REST_FRAMEWORK["EXCEPTION_HANDLER"], also for the partner views) and by the site's 404 and 500
+handlers for paths under /api/. The limits on what is read are in limits.py.
 """
 
 import json
@@ -32,6 +36,7 @@ TITLES = {
     409: gettext_lazy("Conflict"),
     413: gettext_lazy("Request too large"),
     415: gettext_lazy("Unsupported media type"),
+    422: gettext_lazy("Cannot be done"),
     429: gettext_lazy("Too many requests"),
     500: gettext_lazy("Server error"),
 }
@@ -39,15 +44,35 @@ TITLES = {
 TYPE_PREFIX = "urn:nara:problem:"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "body_too_large"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+class Unprocessable(exceptions.APIException):
+    """Well-formed input the rules refuse (a consent for another centre, a decline without a
+    reason); the detail may be {field: [messages]}, shown as `errors`."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "refused"
+
+
 def problem(request, status_code, detail, code=None, errors=None, headers=None):
     """A problem document as a plain Django response (also outside REST framework)."""
+    code = code or _default_code(status_code)
     with translation.override(api_language(request)):
         body = {
-            "type": TYPE_PREFIX + (code or _default_code(status_code)),
+            "type": TYPE_PREFIX + code,
             "title": str(TITLES.get(status_code, _("Error"))),
             "status": status_code,
             "detail": str(detail),
             "instance": request.get_full_path(),
+            "code": code,
         }
         if errors:
             body["errors"] = {key: [str(m) for m in msgs] for key, msgs in errors.items()}
@@ -69,7 +94,10 @@ def _default_code(status_code):
         404: "not-found",
         405: "method-not-allowed",
         406: "not-acceptable",
+        409: "conflict",
+        413: "body-too-large",
         415: "unsupported-media-type",
+        422: "refused",
         429: "throttled",
         500: "server-error",
     }.get(status_code, "error")
@@ -79,7 +107,8 @@ def exception_handler(exc, context):
     """REST framework's EXCEPTION_HANDLER: APIException, Http404 and PermissionDenied as
     problem documents; anything else is left to Django (a 500)."""
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
+        # A view's own words ("No referral with this id is addressed to you") are kept.
+        exc = exceptions.NotFound(str(exc)) if exc.args else exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     if not isinstance(exc, exceptions.APIException):
@@ -98,18 +127,20 @@ def exception_handler(exc, context):
 
 
 def _detail_and_errors(exc):
-    """A one-line detail; for invalid input also the messages per field."""
-    if isinstance(exc, exceptions.ValidationError):
-        if isinstance(exc.detail, dict):
-            errors = {key: _messages(value) for key, value in exc.detail.items()}
-            first = next(iter(errors.items()), None)
-            detail = f"{first[0]}: {first[1][0]}" if first and first[1] else _("Invalid input.")
-            return detail, errors
+    """A one-line detail; for invalid input also the messages per (dotted) field."""
+    if isinstance(exc.detail, dict):
+        errors = flatten(exc.detail)
+        first = next(iter(errors.items()), None)
+        detail = f"{first[0]}: {first[1][0]}" if first and first[1] else _("Invalid input.")
+        return detail, errors
+    if isinstance(exc.detail, list):
         messages = _messages(exc.detail)
         return (messages[0] if messages else _("Invalid input.")), None
     if isinstance(exc, exceptions.MethodNotAllowed):
         return _("This address does not accept that method."), None
     if isinstance(exc, exceptions.ParseError):
+        if str(exc.detail) != str(exc.default_detail):
+            return str(exc.detail), None  # our parser's own words (limits.py)
         return _("The request body could not be read: %(reason)s") % {"reason": exc.detail}, None
     if isinstance(exc, exceptions.Throttled):
         if exc.wait:
@@ -126,6 +157,32 @@ def _detail_text(exc, fallback):
     text = exc.detail if isinstance(exc.detail, str) else ""
     # REST framework's own default words are replaced by ours; a view's own message is kept.
     return str(text) if text and str(text) != str(exc.default_detail) else str(fallback)
+
+
+def flatten(detail, prefix=""):
+    """REST framework's nested errors as {dotted.path: [messages]}: {"family": {"name": [m]}}
+    → {"family.name": [m]}, an item of a list by its index ("items.0.id"). Messages that
+    belong to no field are under "non_field_errors"."""
+    errors = {}
+
+    def put(path, message):
+        errors.setdefault(path or "non_field_errors", []).append(str(message))
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                if isinstance(inner, (dict, list)):
+                    walk(inner, f"{path}.{index}" if path else str(index))
+                else:
+                    put(path, inner)
+        else:
+            put(path, value)
+
+    walk(detail, prefix)
+    return errors
 
 
 def _messages(value):

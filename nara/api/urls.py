@@ -5,5 +5,6 @@ from django.urls import include, path
 app_name = "api"
 urlpatterns = [
     path("", include("nara.api.urls_directory")),
+    path("", include("nara.api.urls_statistics")),
     path("", include("nara.api.urls_partners")),
 ]

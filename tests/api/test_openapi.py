@@ -20,8 +20,17 @@ def test_openapi_document_is_valid(resident):
     document = json.loads(response.content)
     validate(document)
     paths = document["paths"]
-    for path in ("/api/v1/services", "/api/v1/services/{id}", "/api/v1/service_areas"):
+    for path in (
+        "/api/v1/services",
+        "/api/v1/services/{id}",
+        "/api/v1/service_areas",
+        "/api/v1/statistics",
+        "/api/v1/statistics/centres/{slug}",
+        "/api/v1/statistics/areas/{code}",
+    ):
         assert path in paths, path
+    figure = document["components"]["schemas"]["StatisticsCount"]
+    assert figure["properties"]["value"]["nullable"] and "suppressed" in figure["required"]
     listed = paths["/api/v1/services"]["get"]
     assert {"page", "per_page", "modified_since"} <= {p["name"] for p in listed["parameters"]}
     assert "application/problem+json" in listed["responses"]["400"]["content"]
@@ -93,3 +102,5 @@ def test_property_based_run_finds_no_server_error_and_no_schema_break(live_demo)
         run()
     statuses = {status for _path, status in calls}
     assert len(calls) >= 5 * len(operations) and 200 in statuses, statuses
+    called = {path for path, _status in calls}
+    assert {"/api/v1/statistics", "/api/v1/statistics/centres/{slug}"} <= called

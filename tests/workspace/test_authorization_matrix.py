@@ -40,6 +40,7 @@ from nara.core.models import (
 )
 from nara.evaluation.demo import build_demo_outcomes
 from nara.evaluation.models import Evaluation
+from nara.insights.open_statistics import listed_areas
 from nara.planning.demo import create_example_scenario
 from tests.workspace.conftest import signed_in, user
 
@@ -257,6 +258,16 @@ API_EXPECTED = {
         "POST": {**NO_TOKEN, "read": 403, "write": 403, "status": 200, "other": 404},
     },
 }
+# The open statistics: public and read-only, whatever token is sent (none is read).
+PUBLIC_READ_ONLY = {
+    "GET": dict.fromkeys(API_PERSONAS, 200),
+    "POST": dict.fromkeys(API_PERSONAS, 403),
+}
+API_EXPECTED |= {
+    "api:statistics": PUBLIC_READ_ONLY,
+    "api:statistics-centre": PUBLIC_READ_ONLY,
+    "api:statistics-area": PUBLIC_READ_ONLY,
+}
 # Open by design: signing in, and the public site (checked only for "no server error").
 OPEN = {
     "healthz",
@@ -379,6 +390,7 @@ def objects(demo, centres):
             "user": user("anna").pk,
             "slug": home.slug,
             "code": "sv",
+            "area_code": listed_areas(demo).first().code,  # one with open statistics
             **directory_objects(),
         }
     )
@@ -629,10 +641,11 @@ OBJECT_FOR = {
 def concrete(name, route, objects):
     short = name.split(":")[-1]
     pk = objects[OBJECT_FOR.get(short, "centre")]
+    code = objects["area_code"] if short == "statistics-area" else objects["code"]
     return "/" + (
         route.replace("<int:pk>", str(pk))
         .replace("<slug:slug>", objects["slug"])
-        .replace("<str:code>", objects["code"])
+        .replace("<str:code>", code)
     )
 
 
