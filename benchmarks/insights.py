@@ -14,8 +14,9 @@ migrates it and fills it with nara/core/generator.py (manage.py generate_activit
 
 After each step: the generation's time, rate and peak memory; the generator's own rollup build
 for its centres and then `manage.py rebuild_rollups` over the whole database, timed;
-VACUUM (ANALYZE); the rollup tables' sizes. Then, in this process through Django's full middleware stack (the test
-client; server time, no network), each page --requests times after --warmup requests:
+VACUUM (ANALYZE); the rollup tables' sizes. Then, in this process through Django's full
+middleware stack (the test client; server time, no network), each page --requests times after
+--warmup requests:
 
   bare       a bare Django view (HttpResponse), signed in and anonymous: the baseline
   dashboard  workspace:insights          the municipality dashboard, as an analyst
