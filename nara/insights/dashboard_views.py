@@ -34,6 +34,7 @@ from .dashboard import TABLES, Dashboard, Percent, default_period, table_titles
 from .kpis import Filters
 from .kpis_trends import months_between
 from .models import KEY_AREA_NOT_STATED, KEY_AREA_OUTSIDE
+from .templatetags.insights import figure, is_number
 
 READERS = (Role.ADMINISTRATOR, Role.ANALYST, Role.CENTRE_MANAGER)
 LONGEST_PERIOD_MONTHS = 60
@@ -284,6 +285,25 @@ def _report_query(scope):
     return params.urlencode()
 
 
+def _display_rows(table):
+    """Each row's heading cell (and its link) and its other cells with their column names and
+    shown as figures: a city's area tables have hundreds of rows, too many to pair cells with
+    columns in the template."""
+    links = table.get("links") or ()
+    labels = table["columns"][1:]
+    return [
+        {
+            "head": figure(row[0]),
+            "link": links[index] if index < len(links) else None,
+            "cells": [
+                (label, figure(cell), is_number(cell))
+                for label, cell in zip(labels, row[1:], strict=True)
+            ],
+        }
+        for index, row in enumerate(table["rows"])
+    ]
+
+
 def _page(request, scope, *, heading, template="insights/dashboard.html"):
     scope.complain()
     dashboard = scope.dashboard
@@ -304,6 +324,7 @@ def _page(request, scope, *, heading, template="insights/dashboard.html"):
     ]
     for section in sections:
         name = section["table"]["name"]
+        section["rows"] = _display_rows(section["table"])
         section["csv"] = "?" + scope.query(table=name, format="csv")
         section["xlsx"] = "?" + scope.query(table=name, format="xlsx")
     context = {
