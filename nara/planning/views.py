@@ -236,8 +236,15 @@ REFRESH_SECONDS = 5
 
 def _state_page(request, scenario, *, status=200, conflict=None):
     """A scenario without a plan yet: waiting or computing (the page reloads itself, no script
-    needed), or failed with the reason; "Run again" when it failed or is stuck."""
+    needed), or failed with the reason; "Run again" when it failed or is stuck.
+
+    A page asked for with GET reloads its own address; one that answers a POST (a refused
+    "Run again" or "Apply") reloads the scenario's page, never the POST-only address."""
     stale = is_stale(scenario)
+    if request.method == "GET":
+        refresh_url = request.get_full_path()
+    else:
+        refresh_url = reverse("workspace:planning-scenario", args=[scenario.pk])
     context = _base_context(request, scenario.municipality)
     context.update(
         {
@@ -246,6 +253,7 @@ def _state_page(request, scenario, *, status=200, conflict=None):
             "stale": stale,
             "may_rerun": may_rerun(scenario),
             "refresh": REFRESH_SECONDS if scenario.is_pending and not stale else None,
+            "refresh_url": refresh_url,
             "stale_minutes": max(1, round(stale_seconds() / 60)),
             "time_limit": scenario.parameters.get("time_limit"),
         }
