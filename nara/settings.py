@@ -203,6 +203,7 @@ MIDDLEWARE = [
     "nara.public.middleware.SecurityHeadersMiddleware",
     "nara.workspace.middleware.StaffSessionMiddleware",
     "axes.middleware.AxesMiddleware",
+    "nara.workspace.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

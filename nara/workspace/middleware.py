@@ -61,3 +61,17 @@ class StaffSessionMiddleware:
         if last_seen and time.time() - last_seen > settings.NARA_STAFF_IDLE_MINUTES * 60:
             return _("You were signed out after a period without activity.")
         return None
+
+
+class MethodNotAllowedPageMiddleware:
+    """An empty 405 (a POST-only address opened directly) becomes a page in the reader's
+    language (nara.workspace.errors.method_not_allowed). Last in MIDDLEWARE, so the language
+    and the signed-in user are known when the page is drawn."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .errors import method_not_allowed
+
+        return method_not_allowed(request, self.get_response(request))

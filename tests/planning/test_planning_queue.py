@@ -313,6 +313,22 @@ def test_only_planners_may_run_again(analyst, demo):
     assert signed_in(user("admin")).post(rerun).status_code == 302
 
 
+def test_opening_run_again_directly_explains_instead_of_a_blank_page(analyst, demo):
+    """The "Run again" address takes only the button's POST; opened directly (a bookmark, a
+    reload) it says so in the reader's language, with nothing changed."""
+    scenario = failed_scenario(analyst, demo)
+    response = analyst.get(f"/staff/planning/scenarios/{scenario.pk}/rerun/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    text = html_of(response)
+    assert "This address is used by a button" in text and "<main" in text
+    swedish = signed_in(user("ahmed"))
+    swedish.cookies["nara_language"] = "sv"
+    text = html_of(swedish.get(f"/staff/planning/scenarios/{scenario.pk}/rerun/"))
+    assert "Den här adressen används av en knapp" in text
+    scenario.refresh_from_db()
+    assert scenario.state == "failed"
+
+
 # Exactly once --------------------------------------------------------------------------------
 
 
