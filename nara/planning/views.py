@@ -19,6 +19,7 @@ from nara.workspace.decorators import staff_view
 from . import access, apply, exports, maps, plans, services
 from .actions import (
     ScenarioConflict,
+    already_applied,
     do_apply_scenario,
     do_delete_scenario,
     do_import_candidate_sites,
@@ -323,6 +324,11 @@ def scenario_apply(request, pk):
     except services.PlanInputError as exc:
         context["error"] = exc.message
         return render(request, "planning/scenario_apply.html", context, status=400)
+    refused = already_applied(scenario, plan.layer)
+    if refused:
+        context["error"] = refused
+        status = 409 if request.method == "POST" else 200
+        return render(request, "planning/scenario_apply.html", context, status=status)
     if request.method == "POST":
         try:
             _plan, snapshot = do_apply_scenario(
@@ -331,8 +337,11 @@ def scenario_apply(request, pk):
                 kind=kind,
                 client_address=request.META.get("REMOTE_ADDR"),
             )
-        except ScenarioConflict as exc:  # run again between the page and the button
+        except ScenarioConflict as exc:  # run again, or applied, between page and button
             scenario.refresh_from_db()
+            if scenario.is_done:
+                context["error"] = exc.message
+                return render(request, "planning/scenario_apply.html", context, status=409)
             return _state_page(request, scenario, status=409, conflict=exc.message)
         messages.success(
             request,
