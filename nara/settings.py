@@ -204,6 +204,7 @@ MIDDLEWARE = [
     "nara.workspace.middleware.StaffSessionMiddleware",
     "axes.middleware.AxesMiddleware",
     "nara.workspace.middleware.MethodNotAllowedPageMiddleware",
+    "nara.workspace.middleware.NulInPathMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

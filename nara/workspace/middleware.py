@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -75,3 +76,16 @@ class MethodNotAllowedPageMiddleware:
         from .errors import method_not_allowed
 
         return method_not_allowed(request, self.get_response(request))
+
+
+class NulInPathMiddleware:
+    """An address with a NUL character (%00) names nothing: not found, before any view looks
+    it up (PostgreSQL cannot hold a NUL, so a lookup would be a server error)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info:
+            raise Http404
+        return self.get_response(request)

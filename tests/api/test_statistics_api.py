@@ -165,6 +165,16 @@ def test_unknown_year_centre_and_area_are_404_problems(known, resident):
         assert response.json()["status"] == 404 and response.json()["detail"]
 
 
+def test_a_nul_character_in_the_address_is_not_found_not_a_server_error(known, resident):
+    """PostgreSQL cannot hold a NUL: looked up as an area code it was a 500."""
+    for path in (f"{V1}/areas/%00", f"{V1}/areas/X%00Y"):
+        response = resident.get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == PROBLEM and response.json()["detail"]
+    page = resident.get("/sv/statistics/areas/%00/")
+    assert page.status_code == 404 and "text/html" in page["Content-Type"]
+
+
 def test_an_unpublished_centre_is_not_found(known, resident):
     hidden = known["b"]
     hidden.is_published = False
