@@ -203,6 +203,8 @@ MIDDLEWARE = [
     "nara.public.middleware.SecurityHeadersMiddleware",
     "nara.workspace.middleware.StaffSessionMiddleware",
     "axes.middleware.AxesMiddleware",
+    "nara.workspace.middleware.MethodNotAllowedPageMiddleware",
+    "nara.workspace.middleware.NulInPathMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

@@ -142,7 +142,7 @@ def _docs(name, item_schema, query=None, many=True, summary=""):
 
 @_docs("api_meta", "ApiMeta", many=False, summary="This API and its relationship with HSDS")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def meta(request):
     return serve(request, None, lambda r, p: hsds.api_meta(hsds.Context(hsds.base_url(r))))
 
@@ -160,7 +160,7 @@ def _organizations(request, params):
 
 @_docs("organizations", "Organization", ChangedQuery, summary="Organizations (municipalities)")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def organization_list(request):
     return serve(request, ChangedQuery, _organizations)
 
@@ -174,7 +174,7 @@ def _organization(request, params, id):
 
 @_docs("organization", "OrganizationDetail", many=False, summary="One organization")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def organization_detail(request, id):
     return serve(request, None, _organization, id=id)
 
@@ -206,7 +206,7 @@ def _topic_matches(slug, term_id):
 
 @_docs("services", "ServiceListItem", ServiceQuery, summary="Services")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def service_list(request):
     return serve(request, ServiceQuery, _services)
 
@@ -221,7 +221,7 @@ def _service(request, params, id):
 
 @_docs("service", "Service", many=False, summary="One service, fully nested")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def service_detail(request, id):
     return serve(request, None, _service, id=id)
 
@@ -268,7 +268,7 @@ def _service_at_locations(request, params):
     summary="Services at locations",
 )
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def service_at_location_list(request):
     return serve(request, ServiceAtLocationQuery, _service_at_locations)
 
@@ -289,7 +289,7 @@ def _service_at_location(request, params, id):
 
 @_docs("service_at_location", "ServiceAtLocation", many=False, summary="One service at a location")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def service_at_location_detail(request, id):
     return serve(request, None, _service_at_location, id=id)
 
@@ -317,7 +317,7 @@ def _locations(request, params):
 
 @_docs("locations", "Location", LocationQuery, summary="Locations (published centres)")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def location_list(request):
     return serve(request, LocationQuery, _locations)
 
@@ -331,7 +331,7 @@ def _location(request, params, id):
 
 @_docs("location", "Location", many=False, summary="One location")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def location_detail(request, id):
     return serve(request, None, _location, id=id)
 
@@ -354,7 +354,7 @@ def _schedules(request, params):
 
 @_docs("schedules", "Schedule", LocationChildQuery, summary="Schedules (opening hours, drop-in)")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def schedule_list(request):
     return serve(request, LocationChildQuery, _schedules)
 
@@ -368,7 +368,7 @@ def _schedule(request, params, id):
 
 @_docs("schedule", "Schedule", many=False, summary="One schedule")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def schedule_detail(request, id):
     return serve(request, None, _schedule, id=id)
 
@@ -388,7 +388,7 @@ def _languages(request, params):
 
 @_docs("languages", "Language", LocationChildQuery, summary="Languages spoken at locations")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def language_list(request):
     return serve(request, LocationChildQuery, _languages)
 
@@ -412,7 +412,7 @@ def _service_areas(request, params):
 
 @_docs("service_areas", "ServiceArea", ServiceAreaQuery, summary="Service areas (catchments)")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def service_area_list(request):
     return serve(request, ServiceAreaQuery, _service_areas)
 
@@ -426,7 +426,7 @@ def _taxonomies(request, params):
 
 @_docs("taxonomies", "Taxonomy", PageQuery, summary="Taxonomies")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def taxonomy_list(request):
     return serve(request, PageQuery, _taxonomies)
 
@@ -439,7 +439,7 @@ def _taxonomy(request, params, id):
 
 @_docs("taxonomy", "Taxonomy", many=False, summary="One taxonomy")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def taxonomy_detail(request, id):
     return serve(request, None, _taxonomy, id=id)
 
@@ -451,7 +451,7 @@ def _terms(request, params):
 
 @_docs("taxonomy_terms", "TaxonomyTerm", PageQuery, summary="Taxonomy terms (help topics)")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def taxonomy_term_list(request):
     return serve(request, PageQuery, _terms)
 
@@ -465,7 +465,7 @@ def _term(request, params, id):
 
 @_docs("taxonomy_term", "TaxonomyTerm", many=False, summary="One taxonomy term")
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def taxonomy_term_detail(request, id):
     return serve(request, None, _term, id=id)
 
@@ -486,7 +486,7 @@ def _datapackage(request, params):
     responses={200: {"type": "object", "required": ["resources"]}},
 )
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def tabular_datapackage(request):
     return serve(request, None, _datapackage)
 
@@ -509,7 +509,7 @@ def _table(request, params, file):
     },
 )
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def tabular_table(request, file):
     return serve(request, None, _table, content_type=CSV, file=file)
 
@@ -525,6 +525,6 @@ def _zip(request, params):
     responses={(200, "application/zip"): {"type": "string", "format": "binary"}},
 )
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def tabular_zip(request):
     return serve(request, None, _zip, content_type="application/zip")

@@ -53,7 +53,7 @@ def cached_first(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             language = api_language(request)
             etag = _etag(request, language, kwargs)
             entry = caches["pages"].get(f"api:{etag}")

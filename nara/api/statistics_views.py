@@ -69,7 +69,7 @@ def cached_first(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             entry = caches["pages"].get(_key(request, kwargs))
             if entry is not None:
                 return _answer(request, entry)
@@ -215,7 +215,7 @@ SUPPRESSION = (
     SUPPRESSION,
 )
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def statistics(request):
     def build(municipality, data, links):
         centres = _published_centres(municipality).only("pk", "slug", "name").order_by("name")
@@ -240,7 +240,7 @@ def statistics(request):
 
 @_docs("statistics_centre", shapes.StatisticsOfCentre, "One centre's open statistics", SUPPRESSION)
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def statistics_centre(request, slug):
     def build(municipality, data, links):
         centre = _published_centres(municipality).filter(slug=slug[:100]).first()
@@ -253,7 +253,7 @@ def statistics_centre(request, slug):
 
 @_docs("statistics_area", shapes.StatisticsOfArea, "One area's open statistics", SUPPRESSION)
 @cached_first
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])
 def statistics_area(request, code):
     def build(municipality, data, links):
         area = stats.listed_areas(municipality).filter(code=code[:32]).first()

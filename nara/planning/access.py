@@ -30,6 +30,8 @@ def get_municipality(user, code=None):
     """The municipality asked for by code, or the installation's first one with areas."""
     municipalities = planning_municipalities(user)
     if code:
+        if "\x00" in code:  # no code has one, and PostgreSQL cannot even compare it
+            raise Http404
         found = municipalities.filter(code=code).first()
         if found is None:
             raise Http404

@@ -313,6 +313,22 @@ def do_import_candidate_sites(
     return len(rows)
 
 
+def already_applied(scenario, layer):
+    """Why the scenario cannot be applied to `layer` again, or None: applying it twice (a
+    double click, a form sent again) would create its new centres a second time."""
+    earlier = (
+        CatchmentSnapshot.objects.filter(replaced_by=scenario, layer=layer)
+        .order_by("created_at")
+        .first()
+    )
+    if earlier is None:
+        return None
+    return _(
+        "This scenario was already applied on %(date)s; applying it again would create its "
+        "new centres a second time. Nothing was changed."
+    ) % {"date": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M")}
+
+
 def do_apply_scenario(*, actor, scenario, kind, client_address=None):
     """Make the scenario's sites centres (or bases) of ``kind`` and its catchments their layer.
 
@@ -324,6 +340,9 @@ def do_apply_scenario(*, actor, scenario, kind, client_address=None):
         if locked.state != Scenario.State.DONE:
             raise ScenarioConflict(not_done_message(locked))
         plan = preview(scenario, kind)
+        refused = already_applied(locked, plan.layer)
+        if refused:
+            raise ScenarioConflict(refused)
         municipality = scenario.municipality
         memberships = CatchmentMembership.objects.select_related("area", "center").filter(
             layer=plan.layer, area__municipality=municipality

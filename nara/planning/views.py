@@ -19,6 +19,7 @@ from nara.workspace.decorators import staff_view
 from . import access, apply, exports, maps, plans, services
 from .actions import (
     ScenarioConflict,
+    already_applied,
     do_apply_scenario,
     do_delete_scenario,
     do_import_candidate_sites,
@@ -236,8 +237,15 @@ REFRESH_SECONDS = 5
 
 def _state_page(request, scenario, *, status=200, conflict=None):
     """A scenario without a plan yet: waiting or computing (the page reloads itself, no script
-    needed), or failed with the reason; "Run again" when it failed or is stuck."""
+    needed), or failed with the reason; "Run again" when it failed or is stuck.
+
+    A page asked for with GET reloads its own address; one that answers a POST (a refused
+    "Run again" or "Apply") reloads the scenario's page, never the POST-only address."""
     stale = is_stale(scenario)
+    if request.method == "GET":
+        refresh_url = request.get_full_path()
+    else:
+        refresh_url = reverse("workspace:planning-scenario", args=[scenario.pk])
     context = _base_context(request, scenario.municipality)
     context.update(
         {
@@ -246,6 +254,7 @@ def _state_page(request, scenario, *, status=200, conflict=None):
             "stale": stale,
             "may_rerun": may_rerun(scenario),
             "refresh": REFRESH_SECONDS if scenario.is_pending and not stale else None,
+            "refresh_url": refresh_url,
             "stale_minutes": max(1, round(stale_seconds() / 60)),
             "time_limit": scenario.parameters.get("time_limit"),
         }
@@ -315,6 +324,11 @@ def scenario_apply(request, pk):
     except services.PlanInputError as exc:
         context["error"] = exc.message
         return render(request, "planning/scenario_apply.html", context, status=400)
+    refused = already_applied(scenario, plan.layer)
+    if refused:
+        context["error"] = refused
+        status = 409 if request.method == "POST" else 200
+        return render(request, "planning/scenario_apply.html", context, status=status)
     if request.method == "POST":
         try:
             _plan, snapshot = do_apply_scenario(
@@ -323,8 +337,11 @@ def scenario_apply(request, pk):
                 kind=kind,
                 client_address=request.META.get("REMOTE_ADDR"),
             )
-        except ScenarioConflict as exc:  # run again between the page and the button
+        except ScenarioConflict as exc:  # run again, or applied, between page and button
             scenario.refresh_from_db()
+            if scenario.is_done:
+                context["error"] = exc.message
+                return render(request, "planning/scenario_apply.html", context, status=409)
             return _state_page(request, scenario, status=409, conflict=exc.message)
         messages.success(
             request,

@@ -1,6 +1,7 @@
 """Error pages: staff paths get the staff layout, not the resident one with its feedback form;
 API paths get a problem document (nara.api.problems)."""
 
+from django.shortcuts import render
 from django.views import defaults
 
 from nara.api import problems
@@ -26,3 +27,19 @@ def server_error(request):
     if problems.is_api_request(request):
         return problems.server_error(request)
     return defaults.server_error(request)
+
+
+def method_not_allowed(request, response):
+    """Django answers a GET on an address that takes only a form's POST (require_POST) with
+    an empty 405: a blank page. Pages get a page that says what happened; the API keeps its
+    problem documents. The status and the Allow header stay."""
+    if (
+        response.status_code != 405
+        or response.streaming
+        or response.content
+        or problems.is_api_request(request)
+    ):
+        return response
+    page = render(request, _template(request, "405.html"), status=405)
+    page["Allow"] = response["Allow"]
+    return page

@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -61,3 +62,30 @@ class StaffSessionMiddleware:
         if last_seen and time.time() - last_seen > settings.NARA_STAFF_IDLE_MINUTES * 60:
             return _("You were signed out after a period without activity.")
         return None
+
+
+class MethodNotAllowedPageMiddleware:
+    """An empty 405 (a POST-only address opened directly) becomes a page in the reader's
+    language (nara.workspace.errors.method_not_allowed). Last in MIDDLEWARE, so the language
+    and the signed-in user are known when the page is drawn."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .errors import method_not_allowed
+
+        return method_not_allowed(request, self.get_response(request))
+
+
+class NulInPathMiddleware:
+    """An address with a NUL character (%00) names nothing: not found, before any view looks
+    it up (PostgreSQL cannot hold a NUL, so a lookup would be a server error)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info:
+            raise Http404
+        return self.get_response(request)

@@ -86,8 +86,17 @@ def test_unknown_is_a_404_problem(demo, resident, path):
 
 def test_wrong_method_is_a_405_problem(demo, resident):
     response = resident.post(f"{V1}/services", data="{}", content_type="application/json")
-    assert response.status_code in (403, 405)
+    assert response.status_code == 405
     assert response["Content-Type"] == PROBLEM
+    assert "GET" in response["Allow"] and "POST" not in response["Allow"]
+
+
+def test_head_answers_like_get_without_a_body(demo, resident):
+    for path in ("/", "/services", "/organizations"):
+        got = resident.get(V1 + path)
+        head = resident.head(V1 + path)
+        assert head.status_code == 200, path
+        assert head.content == b"" and head["ETag"] == got["ETag"]
 
 
 def test_an_id_of_another_kind_is_not_found(demo, resident):

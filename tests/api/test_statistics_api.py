@@ -165,6 +165,16 @@ def test_unknown_year_centre_and_area_are_404_problems(known, resident):
         assert response.json()["status"] == 404 and response.json()["detail"]
 
 
+def test_a_nul_character_in_the_address_is_not_found_not_a_server_error(known, resident):
+    """PostgreSQL cannot hold a NUL: looked up as an area code it was a 500."""
+    for path in (f"{V1}/areas/%00", f"{V1}/areas/X%00Y"):
+        response = resident.get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == PROBLEM and response.json()["detail"]
+    page = resident.get("/sv/statistics/areas/%00/")
+    assert page.status_code == 404 and "text/html" in page["Content-Type"]
+
+
 def test_an_unpublished_centre_is_not_found(known, resident):
     hidden = known["b"]
     hidden.is_published = False
@@ -174,9 +184,29 @@ def test_an_unpublished_centre_is_not_found(known, resident):
     assert hidden.slug not in {c["slug"] for c in body["centres"]}
 
 
-def test_writes_are_refused(known, resident):
-    response = resident.post(V1)
-    assert response.status_code in (403, 405) and response["Content-Type"] == PROBLEM
+def test_writes_are_refused_as_a_method_this_address_does_not_accept(known, resident):
+    """Not "you are not allowed" (403), which reads as if signing in would help: a 405 that
+    says which methods the address takes."""
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(resident, method)(V1, headers={"Accept-Language": "en"})
+        assert response.status_code == 405, method
+        assert response["Content-Type"] == PROBLEM
+        assert "GET" in response["Allow"] and "POST" not in response["Allow"]
+        body = response.json()
+        assert body["code"] == "method-not-allowed"
+        assert body["detail"] == "This address does not accept that method."
+
+
+def test_head_answers_like_get_without_a_body(known, resident):
+    for path in (V1, f"{V1}/centres/{known['a'].slug}", f"{V1}/areas/{known['x'].code}"):
+        got = resident.get(path, {"year": YEAR})
+        head = resident.head(path, {"year": YEAR})
+        assert head.status_code == 200, path
+        assert head.content == b""
+        assert head["ETag"] == got["ETag"] and head["Content-Type"] == "application/json"
+        again = resident.head(path, {"year": YEAR}, headers={"If-None-Match": got["ETag"]})
+        assert again.status_code == 304
+    assert resident.head(f"{V1}/centres/no-such-centre").status_code == 404
 
 
 def test_a_cached_answer_costs_no_query(known, resident, django_assert_num_queries):

@@ -85,6 +85,27 @@ def test_applying_creates_unpublished_centres_keeps_history_and_is_audited(demo)
     assert sorted(event.changes["new_centres"]) == sorted(c.code for c in created)
 
 
+def test_pressing_apply_twice_does_not_create_the_centres_twice(demo):
+    """A double click, or a reload that sends the form again: the second apply is refused
+    with a message, and the centres of the first stay the only ones."""
+    scenario = saved_scenario(demo)
+    analyst = english("ahmed")
+    url = f"/staff/planning/scenarios/{scenario.pk}/apply/"
+    assert analyst.post(url, {"kind": "centre"}).status_code == 302
+    centres, after_first = Center.objects.count(), layer(demo)
+    again = analyst.post(url, {"kind": "centre"})
+    assert again.status_code == 409
+    assert "already applied" in again.content.decode()
+    assert Center.objects.count() == centres and layer(demo) == after_first
+    assert AuditEvent.objects.filter(action="scenario.apply").count() == 1
+    assert CatchmentSnapshot.objects.count() == 1
+    # The preview says so too, with no Apply button.
+    page = analyst.get(url, {"kind": "centre"}).content.decode()
+    assert "already applied" in page and '<button type="submit">Apply</button>' not in page
+    # Bases are another layer: the scenario may still be applied as bases.
+    assert analyst.post(url, {"kind": "base"}).status_code == 302
+
+
 def test_only_planners_may_apply(demo):
     scenario = saved_scenario(demo)
     url = f"/staff/planning/scenarios/{scenario.pk}/apply/"

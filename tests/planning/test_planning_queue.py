@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import re
 
 import pytest
 import time_machine
@@ -80,7 +81,8 @@ def test_saved_scenario_waits_for_the_worker_then_shows_the_plan(analyst):
     waiting = analyst.get(page(scenario.pk))
     text = html_of(waiting)
     assert waiting.status_code == 200
-    assert '<meta http-equiv="refresh" content="5">' in text  # reloads itself, no script
+    # Reloads itself, no script needed.
+    assert f'<meta http-equiv="refresh" content="5; url={page(scenario.pk)}">' in text
     assert "waiting for the background worker" in text
     assert "Run again" not in text and "<svg" not in text
 
@@ -249,6 +251,31 @@ def test_run_again_is_refused_while_computing_and_when_done(analyst):
     assert not AuditEvent.objects.filter(action="scenario.rerun").exists()
 
 
+def refresh_target(response):
+    """Where the page's <meta http-equiv="refresh"> takes the browser (its own address if no
+    url= is given: a browser reloads it with GET)."""
+    found = re.search(
+        r'<meta http-equiv="refresh" content="(\d+)(?:; url=([^"]*))?">', html_of(response)
+    )
+    assert found, "the page does not reload itself"
+    return found.group(2) or response.request["PATH_INFO"]
+
+
+def test_a_refused_run_again_reloads_the_scenario_page_not_the_button(analyst):
+    scenario = queue(analyst, name="Waiting", model="pmedian", k=2)
+    refused = analyst.post(f"/staff/planning/scenarios/{scenario.pk}/rerun/")
+    assert refused.status_code == 409
+    # The page reloads itself while the plan is computed; the reload must not land on the
+    # POST-only "Run again" address (a blank "405" page in the browser).
+    reloaded = analyst.get(refresh_target(refused))
+    assert reloaded.status_code == 200 and "waiting for the background worker" in html_of(reloaded)
+    refused = analyst.post(f"/staff/planning/scenarios/{scenario.pk}/apply/", {"kind": "centre"})
+    assert analyst.get(refresh_target(refused)).status_code in (200, 409)
+    # A page asked for with GET (print, before the plan is done) reloads itself.
+    printing = analyst.get(f"/staff/planning/scenarios/{scenario.pk}/print/")
+    assert refresh_target(printing) == f"/staff/planning/scenarios/{scenario.pk}/print/"
+
+
 def test_a_stuck_scenario_may_be_run_again_after_the_stale_time(analyst, settings):
     settings.NARA_PLANNING_STALE_SECONDS = 300
     scenario = queue(analyst, name="Stuck", model="pmedian", k=2)
@@ -284,6 +311,22 @@ def test_only_planners_may_run_again(analyst, demo):
     scenario.refresh_from_db()
     assert scenario.state == "failed"
     assert signed_in(user("admin")).post(rerun).status_code == 302
+
+
+def test_opening_run_again_directly_explains_instead_of_a_blank_page(analyst, demo):
+    """The "Run again" address takes only the button's POST; opened directly (a bookmark, a
+    reload) it says so in the reader's language, with nothing changed."""
+    scenario = failed_scenario(analyst, demo)
+    response = analyst.get(f"/staff/planning/scenarios/{scenario.pk}/rerun/")
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    text = html_of(response)
+    assert "This address is used by a button" in text and "<main" in text
+    swedish = signed_in(user("ahmed"))
+    swedish.cookies["nara_language"] = "sv"
+    text = html_of(swedish.get(f"/staff/planning/scenarios/{scenario.pk}/rerun/"))
+    assert "Den här adressen används av en knapp" in text
+    scenario.refresh_from_db()
+    assert scenario.state == "failed"
 
 
 # Exactly once --------------------------------------------------------------------------------

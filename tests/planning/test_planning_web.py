@@ -401,3 +401,14 @@ def test_admin_may_plan(demo):
 
 def test_unknown_scenario_is_404(analyst):
     assert analyst.get("/staff/planning/scenarios/999999/").status_code == 404
+
+
+def test_a_nul_character_in_the_municipality_is_not_found_not_a_server_error(demo):
+    """PostgreSQL cannot hold a NUL: looked up as a municipality code it was a 500."""
+    analyst = signed_in(user("ahmed"))
+    for url in (
+        "/staff/planning/",
+        "/staff/planning/scenarios/",
+        "/staff/insights/evaluations/new/",
+    ):
+        assert analyst.get(url, {"municipality": "\x00"}).status_code == 404, url

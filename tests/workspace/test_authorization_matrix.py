@@ -258,10 +258,11 @@ API_EXPECTED = {
         "POST": {**NO_TOKEN, "read": 403, "write": 403, "status": 200, "other": 404},
     },
 }
-# The open statistics: public and read-only, whatever token is sent (none is read).
+# The open statistics: public and read-only, whatever token is sent (none is read); a write is
+# a method the address does not take (405), whoever sends it.
 PUBLIC_READ_ONLY = {
     "GET": dict.fromkeys(API_PERSONAS, 200),
-    "POST": dict.fromkeys(API_PERSONAS, 403),
+    "POST": dict.fromkeys(API_PERSONAS, 405),
 }
 API_EXPECTED |= {
     "api:statistics": PUBLIC_READ_ONLY,

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from nara.planning import apply, services
-from nara.planning.actions import do_apply_scenario, not_done_message
+from nara.planning.actions import already_applied, do_apply_scenario, not_done_message
 from nara.planning.models import Scenario
 
 
@@ -31,6 +31,9 @@ class Command(BaseCommand):
             plan = apply.preview(scenario, options["kind"])
         except services.PlanInputError as exc:
             raise CommandError(exc.message) from exc
+        refused = already_applied(scenario, plan.layer)
+        if refused:
+            raise CommandError(str(refused))
         for target in plan.targets:
             state = "existing" if target.centre else "new, unpublished"
             self.stdout.write(f"{target.name}: {len(target.area_codes)} areas ({state})")
