@@ -66,14 +66,8 @@ def _unique(model_name, fields):
     return [models.UniqueConstraint(fields=fields, name=f"{model_name}_one_row_per_key")]
 
 
-class ContactRollup(models.Model):
-    month = models.DateField()
-    center_id = models.IntegerField()
-    area_id = models.IntegerField()
-    topic = models.CharField(max_length=30)
-    age_band = models.CharField(max_length=8)
-    channel = models.CharField(max_length=20)
-    language = models.CharField(max_length=8)
+class ContactCounts(models.Model):
+    """The counts of contacts, in the full rollup and in the slices."""
 
     contacts = models.IntegerField(default=0)
     first_contacts = models.IntegerField(default=0)
@@ -84,7 +78,6 @@ class ContactRollup(models.Model):
     male = models.IntegerField(default=0)
     other_gender = models.IntegerField(default=0)
 
-    KEY = CONTACT_KEY
     MEASURES = (
         "contacts",
         "first_contacts",
@@ -97,18 +90,11 @@ class ContactRollup(models.Model):
     )
 
     class Meta:
-        constraints = _unique("contactrollup", list(CONTACT_KEY))
-        indexes = [models.Index(fields=["center_id", "month"], name="contactrollup_centre")]
+        abstract = True
 
 
-class OfferRollup(models.Model):
-    month = models.DateField()
-    center_id = models.IntegerField()
-    service_id = models.IntegerField()
-    area_id = models.IntegerField()
-    topic = models.CharField(max_length=30)
-    age_band = models.CharField(max_length=8)
-    channel = models.CharField(max_length=20)
+class OfferCounts(models.Model):
+    """The counts of support offers, in the full rollup and in the slices."""
 
     offered = models.IntegerField(default=0)
     answered = models.IntegerField(default=0)
@@ -120,7 +106,6 @@ class OfferRollup(models.Model):
     ended_early = models.IntegerField(default=0)
     referred_on = models.IntegerField(default=0)
 
-    KEY = OFFER_KEY
     MEASURES = (
         "offered",
         "answered",
@@ -134,51 +119,61 @@ class OfferRollup(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+
+class ContactRollup(ContactCounts):
+    month = models.DateField()
+    center_id = models.IntegerField()
+    area_id = models.IntegerField()
+    topic = models.CharField(max_length=30)
+    age_band = models.CharField(max_length=8)
+    channel = models.CharField(max_length=20)
+    language = models.CharField(max_length=8)
+
+    KEY = CONTACT_KEY
+
+    class Meta:
+        constraints = _unique("contactrollup", list(CONTACT_KEY))
+        indexes = [models.Index(fields=["center_id", "month"], name="contactrollup_centre")]
+
+
+class OfferRollup(OfferCounts):
+    month = models.DateField()
+    center_id = models.IntegerField()
+    service_id = models.IntegerField()
+    area_id = models.IntegerField()
+    topic = models.CharField(max_length=30)
+    age_band = models.CharField(max_length=8)
+    channel = models.CharField(max_length=20)
+
+    KEY = OFFER_KEY
+
+    class Meta:
         constraints = _unique("offerrollup", list(OFFER_KEY))
         indexes = [models.Index(fields=["center_id", "month"], name="offerrollup_centre")]
 
 
-class ContactSlice(models.Model):
+class ContactSlice(ContactCounts):
     dimension = models.CharField(max_length=12)
     value = models.CharField(max_length=30)
     month = models.DateField()
     center_id = models.IntegerField()
 
-    contacts = models.IntegerField(default=0)
-    first_contacts = models.IntegerField(default=0)
-    known_yes = models.IntegerField(default=0)
-    known_no = models.IntegerField(default=0)
-    interpreter = models.IntegerField(default=0)
-    female = models.IntegerField(default=0)
-    male = models.IntegerField(default=0)
-    other_gender = models.IntegerField(default=0)
-
     KEY = SLICE_KEY
-    MEASURES = ContactRollup.MEASURES
     DIMENSIONS = CONTACT_SLICES
 
     class Meta:
         constraints = _unique("contactslice", list(SLICE_KEY))
 
 
-class OfferSlice(models.Model):
+class OfferSlice(OfferCounts):
     dimension = models.CharField(max_length=12)
     value = models.CharField(max_length=30)
     month = models.DateField()
     center_id = models.IntegerField()
 
-    offered = models.IntegerField(default=0)
-    answered = models.IntegerField(default=0)
-    accepted = models.IntegerField(default=0)
-    declined = models.IntegerField(default=0)
-    thinking = models.IntegerField(default=0)
-    started = models.IntegerField(default=0)
-    completed = models.IntegerField(default=0)
-    ended_early = models.IntegerField(default=0)
-    referred_on = models.IntegerField(default=0)
-
     KEY = SLICE_KEY
-    MEASURES = OfferRollup.MEASURES
     DIMENSIONS = OFFER_SLICES
 
     class Meta:
