@@ -295,7 +295,7 @@ def escalations(filters=Filters()):
 
 def reach(filters=Filters()):
     """Distinct people, households and aliases with a contact in the period, by COUNT(DISTINCT)
-    on the raw contacts (indexed by centre and date): uniques cannot be added up from monthly
+    on the raw contacts (a partial index per kind, by date, centre and subject): uniques cannot be added up from monthly
     rollups. The three are separate counts, never added together (an alias later linked to a
     person counts in both). Anonymous contacts (counts only) reach no one countable.
 
