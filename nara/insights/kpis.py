@@ -297,7 +297,8 @@ def reach(filters=Filters()):
     """Distinct people, households and aliases with a contact in the period, by COUNT(DISTINCT)
     on the raw contacts (a partial index per kind, by date, centre and subject): uniques cannot
     be added up from monthly rollups. The three are separate counts, never added together (an
-    alias later linked to a person counts in both). Anonymous contacts (counts only) reach no one countable.
+    alias later linked to a person counts in both). Anonymous contacts (counts only) reach no
+    one countable.
 
     `complete` is False when the period reaches into months the retention purge has thinned
     out: unique reach then counts only the contacts still kept."""
