@@ -108,6 +108,8 @@ def test_an_outreach_evening_in_andersberg_on_a_phone_without_javascript(new_con
     page.get_by_label(sv("Date") + ":", exact=True).fill(yesterday)
     page.get_by_label(sv("Start") + ":", exact=True).fill("19:00")
     page.get_by_label(sv("End") + ":", exact=True).fill("22:00")
+    # Between midnight and four the form proposes last evening, ended after midnight.
+    page.get_by_label(sv("Ended after midnight") + ":", exact=True).set_checked(False)
     page.get_by_label(sv("Where") + ":", exact=True).select_option(label=AREA)
     cells = {
         ("13–17 years", "man or boy"): "8",
