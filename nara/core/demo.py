@@ -149,7 +149,7 @@ def build_demo(*, seed, activity=True):
     referrals = build_referrals(centres[0], _first_worker(centres[0]))
     # The demo writes its rows directly: its centres' rollups are computed from them.
     rollups_rebuild.rebuild(centers=[c.pk for c in centres + bases], respect_purges=False)
-    followups.refresh(centers=[c.pk for c in centres + bases])
+    followups.refresh(centers=[c.pk for c in centres + bases], respect_purges=False)
     return summary + (
         f", {visits} visits around today, call-backs and questions, "
         f"{contacts} contacts with offers, a family, a journal note, an escalation, "

@@ -231,7 +231,7 @@ def build_history(municipality, *, months=12, seed=2026, scale=1.0):
         history = History(centres, months=months, seed=seed, scale=scale)
         counts = history.run()
         rollups_rebuild.rebuild(centers=[c.pk for c in centres], respect_purges=False)
-        followups.refresh(centers=[c.pk for c in centres])
+        followups.refresh(centers=[c.pk for c in centres], respect_purges=False)
     return counts
 
 

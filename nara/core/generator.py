@@ -521,7 +521,7 @@ class Generator:
                 # Without statistics on the fresh rows the planner scans the whole table for
                 # each first contact's lookups (seconds per thousand contacts).
                 cursor.execute("ANALYZE core_contact, core_supportoffer")
-        followups.refresh(centers=[c.pk for c in self.centres])
+        followups.refresh(centers=[c.pk for c in self.centres], respect_purges=False)
         return self.report()
 
     def _draw(self, mean):

@@ -11,6 +11,8 @@ at city scale. So the two dates are stored on the first contact (`first_offer_on
 `first_meeting_on`) and kept true by the write actions, in their transaction, for the one
 person and alias they touched: registering a contact, offering help, linking or unlinking an
 alias. `manage.py rebuild_rollups` and the data generators recompute them for everyone.
+The actions' changes also reach the insights' FirstStepsRollup (the difference before and
+after, in the same transaction); after a bulk `refresh()` the rollup is rebuilt.
 
 Like the rollups, purges do not subtract: when the retention purge deletes an old offer or
 meeting, the dates already found for a first contact that is kept stay as they were, and
@@ -21,6 +23,16 @@ from django.db.models import DateField, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 MEETING_CHANNELS = ("booked", "home_visit", "drop_in")
+# What the insights' FirstStepsRollup reads of a first contact (rollups.first_steps_entries).
+STEP_FIELDS = (
+    "occurred_on",
+    "center_id",
+    "first_contact",
+    "person_id",
+    "alias_id",
+    "first_offer_on",
+    "first_meeting_on",
+)
 
 
 def _earliest(model, date_field, subject, path="", **conditions):
@@ -58,14 +70,25 @@ def followed(contact_model):
     )
 
 
-def refresh(*, centers=None, since=None, contact_model=None, offer_model=None):
+def refresh(*, centers=None, since=None, respect_purges=True, contact_model=None, offer_model=None):
     """Recompute the dates of every followed first contact (of the given centre ids, on or
-    after `since`). Returns the number of contacts updated. Migrations pass their models."""
+    after `since`), then the insights' FirstStepsRollup built from them (months before a
+    purge mark kept, unless `respect_purges` is False). Returns the number of contacts
+    updated. Migrations pass their models, and rebuild no rollup."""
+    migrating = contact_model is not None
     contact_model, offer_model = _models(contact_model, offer_model)
     rows = _since(followed(contact_model), since)
     if centers is not None:
         rows = rows.filter(center_id__in=list(centers))
-    return rows.update(**lookups(contact_model, offer_model))
+    updated = rows.update(**lookups(contact_model, offer_model))
+    if not migrating:
+        from .models import FirstStepsRollup
+        from .rollups_rebuild import rebuild
+
+        rebuild(
+            start=since, centers=centers, respect_purges=respect_purges, models=[FirstStepsRollup]
+        )
+    return updated
 
 
 def touched(*, center_id, person_ids=(), alias_ids=()):
@@ -75,10 +98,15 @@ def touched(*, center_id, person_ids=(), alias_ids=()):
     alias_ids = [pk for pk in alias_ids if pk is not None]
     if not person_ids and not alias_ids:
         return 0
+    from .rollups import apply, first_steps_entries
+
     contact_model, offer_model = _models(None, None)
     rows = followed(contact_model).filter(center_id=center_id)
     rows = rows.filter(Q(person_id__in=person_ids) | Q(alias_id__in=alias_ids))
-    return rows.update(**lookups(contact_model, offer_model))
+    before = list(rows.values(*STEP_FIELDS))
+    updated = rows.update(**lookups(contact_model, offer_model))
+    apply(before=first_steps_entries(before), after=first_steps_entries(rows.values(*STEP_FIELDS)))
+    return updated
 
 
 def contact_written(contact):

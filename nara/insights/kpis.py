@@ -29,6 +29,7 @@ from .models import (
     ALL_TOPICS,
     KEY_AREA_NOT_STATED,
     KEY_AREA_OUTSIDE,
+    REACH_KINDS,
     TOTAL,
     BookingRollup,
     ContactRollup,
@@ -36,6 +37,7 @@ from .models import (
     EscalationRollup,
     OfferRollup,
     OfferSlice,
+    ReachRollup,
 )
 from .rollups import first_complete_month, month_of, next_month
 
@@ -294,14 +296,50 @@ def escalations(filters=Filters()):
 
 
 def reach(filters=Filters()):
-    """Distinct people, households and aliases with a contact in the period, by COUNT(DISTINCT)
-    on the raw contacts (a partial index per kind, by date, centre and subject): uniques cannot
-    be added up from monthly rollups. The three are separate counts, never added together (an
-    alias later linked to a person counts in both). Anonymous contacts (counts only) reach no
-    one countable.
+    """Distinct people, households and aliases with a contact in the period. The three are
+    separate counts, never added together (an alias later linked to a person counts in both).
+    Anonymous contacts (counts only) reach no one countable.
+
+    Distinct counts cannot be added up from monthly counts of contacts. For January up to a
+    month of the same year, with no filter but the centres (the dashboards' default), the
+    sum of the year's first appearances answers (models.ReachRollup); otherwise
+    COUNT(DISTINCT) on the raw contacts (a partial index per kind, by date, centre and
+    subject).
 
     `complete` is False when the period reaches into months the retention purge has thinned
     out: unique reach then counts only the contacts still kept."""
+    kept_from = first_complete_month(ContactRollup)
+    complete = kept_from is None or (
+        filters.first_month is not None and filters.first_month >= kept_from
+    )
+    if complete and _reach_adds_up(filters):
+        return _reach_from_first_appearances(filters)
+    return _reach_counted(filters) | {"complete": complete}
+
+
+def _reach_adds_up(filters):
+    """Whether the period is January up to a month of the same year, with no filter but the
+    centres: then unique reach is the sum of the year's first appearances (ReachRollup)."""
+    first, stop = filters.first_month, filters.stop_month
+    if first is None or stop is None or first.month != 1:
+        return False
+    if any(getattr(filters, cut) for cut in CUTS):
+        return False
+    return stop <= first.replace(year=first.year + 1)
+
+
+def _reach_from_first_appearances(filters):
+    rows = ReachRollup.objects.using(reporting_alias()).filter(
+        month__gte=filters.first_month, month__lt=filters.stop_month
+    )
+    if filters.centers is not None:
+        rows = rows.filter(center_id__in=list(filters.centers))
+    sums = dict(rows.order_by().values("kind").annotate(n=Sum("subjects")).values_list("kind", "n"))
+    return {kind: sums.get(kind) or 0 for kind in REACH_KINDS} | {"complete": True}
+
+
+def _reach_counted(filters):
+    """Unique reach by COUNT(DISTINCT) on the raw contacts, for any period and filter."""
     from nara.core.models import Contact
 
     alias = reporting_alias()
@@ -325,21 +363,12 @@ def reach(filters=Filters()):
     if filters.topic:
         rows = _with_topic(rows, filters.topic, connections[alias].vendor)
     # One query per kind, each on the contacts that name one: it reads a partial index alone.
-    counts = {
-        kind: rows.filter(**{f"{subject}__isnull": False}).aggregate(
-            n=Count(subject, distinct=True)
-        )["n"]
-        for kind, subject in (
-            ("people", "person"),
-            ("households", "household"),
-            ("aliases", "alias"),
-        )
+    return {
+        kind: rows.filter(**{f"{column}__isnull": False}).aggregate(n=Count(column, distinct=True))[
+            "n"
+        ]
+        for kind, column in REACH_KINDS.items()
     }
-    kept_from = first_complete_month(ContactRollup)
-    counts["complete"] = kept_from is None or (
-        filters.first_month is not None and filters.first_month >= kept_from
-    )
-    return counts
 
 
 def _with_topic(rows, topic, vendor):

@@ -24,8 +24,9 @@ from django.db.models import (
 )
 
 from .db import reporting_alias
-from .kpis import Filters, _with_topic, rate
-from .models import KEY_AREA_NOT_STATED, KEY_AREA_OUTSIDE
+from .kpis import CUTS, Filters, _with_topic, rate
+from .models import KEY_AREA_NOT_STATED, KEY_AREA_OUTSIDE, QUICK_DAYS, FirstStepsRollup
+from .rollups import first_complete_month
 
 EVERYTHING = Filters()
 
@@ -42,7 +43,6 @@ ACCEPTED_OR_LATER = (
 )
 CONTACT_OR_LATER = ("contact_made", "help_started", "completed", "ended_early")
 HELP_OR_LATER = ("help_started", "completed", "ended_early")
-QUICK_DAYS = 14
 
 
 def _given(filters, *cuts):
@@ -191,6 +191,51 @@ def time_to_first(filters=EVERYTHING):
     dates are kept on the first contact by the write actions (followups.py).
     Reported: people followed, how many had an offer / a meeting, the average days, and how
     many within 14 days. No one followed → no average."""
+    totals = _first_steps_rolled_up(filters) or _first_steps_counted(filters)
+
+    def average(total_days, n):
+        return round(total_days / n, 1) if n and total_days is not None else None
+
+    return {
+        "followed": totals["followed"],
+        "offer": {
+            "reached": totals["offered"],
+            "average_days": average(totals["offer_days"], totals["offered"]),
+            "within_14_days": totals["offer_quick"],
+        },
+        "meeting": {
+            "reached": totals["met"],
+            "average_days": average(totals["meeting_days"], totals["met"]),
+            "within_14_days": totals["meeting_quick"],
+        },
+    }
+
+
+def _first_steps_rolled_up(filters):
+    """The sums from FirstStepsRollup, or None where it cannot answer: a filter other than
+    the centres, or a period that reaches into months the purge has thinned out (the raw rows
+    answer those, as for unique reach)."""
+    if any(getattr(filters, cut) for cut in CUTS):
+        return None
+    kept_from = first_complete_month(FirstStepsRollup)
+    if kept_from is not None and (filters.first_month is None or filters.first_month < kept_from):
+        return None
+    rows = FirstStepsRollup.objects.using(reporting_alias())
+    if filters.first_month:
+        rows = rows.filter(month__gte=filters.first_month)
+    if filters.stop_month:
+        rows = rows.filter(month__lt=filters.stop_month)
+    if filters.centers is not None:
+        rows = rows.filter(center_id__in=list(filters.centers))
+    totals = rows.aggregate(**{m: Sum(m) for m in FirstStepsRollup.MEASURES})
+    return {m: totals[m] or 0 for m in FirstStepsRollup.MEASURES} | {
+        "offer_days": totals["offer_days"] if totals["offered"] else None,
+        "meeting_days": totals["meeting_days"] if totals["met"] else None,
+    }
+
+
+def _first_steps_counted(filters):
+    """The same sums from the first contacts' stored dates (any filter)."""
     rows = _contacts(filters).filter(first_contact=True)
     rows = rows.filter(Q(person__isnull=False) | Q(alias__isnull=False))
     rows = rows.annotate(first_offer=F("first_offer_on"), first_meeting=F("first_meeting_on"))
@@ -210,20 +255,7 @@ def time_to_first(filters=EVERYTHING):
         meeting_days=Sum(days("first_meeting")),
         meeting_quick=Count("occurred_on", filter=Q(first_meeting__lte=F("occurred_on") + quick)),
     )
-
-    def average(total, n):
-        return round(total.total_seconds() / 86400 / n, 1) if n and total is not None else None
-
-    return {
-        "followed": totals["followed"],
-        "offer": {
-            "reached": totals["offered"],
-            "average_days": average(totals["offer_days"], totals["offered"]),
-            "within_14_days": totals["offer_quick"],
-        },
-        "meeting": {
-            "reached": totals["met"],
-            "average_days": average(totals["meeting_days"], totals["met"]),
-            "within_14_days": totals["meeting_quick"],
-        },
-    }
+    for days in ("offer_days", "meeting_days"):
+        if totals[days] is not None:
+            totals[days] = totals[days].total_seconds() / 86400
+    return totals

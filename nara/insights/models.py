@@ -17,6 +17,10 @@ that need no filter as measure columns:
   out, measuring booked (every appointment made) / attended / no-show / cancelled by the
   resident / cancelled by the centre (still booked = booked − the four).
 - EscalationRollup: month × centre × kind × reason, measuring escalations.
+- ReachRollup: month × centre × kind (people, households, aliases), measuring first
+  appearances in the calendar year (unique reach from January adds up; see the class).
+- FirstStepsRollup: month of a first contact × centre, measuring the time to the first offer
+  and meeting stored on the first contacts (followups.py).
 
 Why months, not days: at city scale a centre has about 20 contacts a day, so a daily cube with
 these dimensions would have about as many rows as the contacts themselves and save nothing;
@@ -60,6 +64,10 @@ TOTAL = ""  # the slice dimension of the totals (its value is "" too)
 CONTACT_SLICES = ("area", "topic", "age_band", "channel", "language")
 OFFER_SLICES = ("area", "topic", "age_band", "channel")
 ESCALATION_KEY = ("month", "center_id", "kind", "reason")
+REACH_KEY = ("month", "center_id", "kind")
+FIRST_STEPS_KEY = ("month", "center_id")
+QUICK_DAYS = 14  # "within 14 days" of a first contact
+REACH_KINDS = {"people": "person_id", "households": "household_id", "aliases": "alias_id"}
 
 
 def _unique(model_name, fields):
@@ -211,6 +219,63 @@ class EscalationRollup(models.Model):
 
     class Meta:
         constraints = _unique("escalationrollup", list(ESCALATION_KEY))
+
+
+class ReachRollup(models.Model):
+    """Unique reach, by first appearance in the calendar year: for each month × centre × kind
+    (people, households, aliases), how many of that kind had their first contact of the
+    year at the centre in that month.
+
+    Distinct counts do not add up over months, but first appearances do: the people reached
+    from January up to any month of a year are the sum of the year's first appearances in
+    those months. So the dashboards' usual periods (a year, or January to a month) read a few
+    hundred rows instead of counting distinct subjects over a year of contacts; any other
+    period or filter counts the raw rows (kpis.reach). A person, household or alias belongs
+    to one centre and so do their contacts, so the centre sums add up to a municipality."""
+
+    month = models.DateField()
+    center_id = models.IntegerField()
+    kind = models.CharField(max_length=10)
+
+    subjects = models.IntegerField(default=0)
+
+    KEY = REACH_KEY
+    MEASURES = ("subjects",)
+
+    class Meta:
+        constraints = _unique("reachrollup", list(REACH_KEY))
+
+
+class FirstStepsRollup(models.Model):
+    """Time from a first contact to the first offer and the first meeting (followups.py), per
+    month of the first contact × centre: the first contacts that can be followed, how many
+    had an offer (a meeting), the days summed, and how many within QUICK_DAYS. Kept from the
+    dates stored on each first contact: whoever changes those dates applies the difference."""
+
+    month = models.DateField()
+    center_id = models.IntegerField()
+
+    followed = models.IntegerField(default=0)
+    offered = models.IntegerField(default=0)
+    offer_days = models.IntegerField(default=0)
+    offer_quick = models.IntegerField(default=0)
+    met = models.IntegerField(default=0)
+    meeting_days = models.IntegerField(default=0)
+    meeting_quick = models.IntegerField(default=0)
+
+    KEY = FIRST_STEPS_KEY
+    MEASURES = (
+        "followed",
+        "offered",
+        "offer_days",
+        "offer_quick",
+        "met",
+        "meeting_days",
+        "meeting_quick",
+    )
+
+    class Meta:
+        constraints = _unique("firststepsrollup", list(FIRST_STEPS_KEY))
 
 
 class PurgeMark(models.Model):

@@ -34,32 +34,50 @@ never on the replica.
 
 import datetime as dt
 import zoneinfo
+from collections import Counter
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Max
+from django.db.models import F, Max, Min, Q
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from .models import (
     ALL_TOPICS,
     KEY_AREA_NOT_STATED,
     KEY_AREA_OUTSIDE,
+    QUICK_DAYS,
+    REACH_KINDS,
     TOTAL,
     BookingRollup,
     ContactRollup,
     ContactSlice,
     EscalationRollup,
+    FirstStepsRollup,
     OfferRollup,
     OfferSlice,
     PurgeMark,
+    ReachRollup,
 )
 
-ROLLUPS = (ContactRollup, ContactSlice, OfferRollup, OfferSlice, BookingRollup, EscalationRollup)
+ROLLUPS = (
+    ContactRollup,
+    ContactSlice,
+    OfferRollup,
+    OfferSlice,
+    BookingRollup,
+    EscalationRollup,
+    ReachRollup,
+    FirstStepsRollup,
+)
 # A rebuild's working memory per sort or hash on PostgreSQL (a rare job, the default is 4MB).
 # Which raw rows each rollup is built from, as named in PurgeMark (bookings: never purged).
 PURGE_SOURCE = {
     ContactRollup: "contacts",
     ContactSlice: "contacts",
+    ReachRollup: "contacts",
+    FirstStepsRollup: "contacts",
     OfferRollup: "offers",
     OfferSlice: "offers",
     EscalationRollup: "escalations",
@@ -227,7 +245,87 @@ def _upsert(model, rows):
 
 
 def contact_created(contact):
-    apply(after=contact_entries(contact))
+    apply(after=contact_entries(contact) | first_steps_entries([contact]))
+    _reach_contact_created(contact)
+
+
+def first_steps_entries(contacts):
+    """What first contacts add to FirstStepsRollup, from the dates stored on them (objects or
+    dicts with occurred_on, center_id, first_contact, person_id, alias_id, first_offer_on and
+    first_meeting_on). Contacts that cannot be followed add nothing."""
+    entries = {}
+    for row in contacts:
+        row = row if isinstance(row, dict) else vars(row)
+        if not row["first_contact"] or (row["person_id"] is None and row["alias_id"] is None):
+            continue
+        measures = [1]
+        for step in (row["first_offer_on"], row["first_meeting_on"]):
+            days = None if step is None else (step - row["occurred_on"]).days
+            measures += [0, 0, 0] if days is None else [1, days, int(days <= QUICK_DAYS)]
+        key = (FirstStepsRollup, (month_of(row["occurred_on"]), row["center_id"]))
+        entries[key] = [a + b for a, b in zip(entries.get(key, [0] * 7), measures, strict=True)]
+    return {key: tuple(measures) for key, measures in entries.items()}
+
+
+# Reach: first appearances in the year (models.ReachRollup) ---------------------------------
+
+
+def _reach_entries(kind, firsts):
+    """{(ReachRollup, key): (n,)} from a Counter of first appearances by (month, centre)."""
+    return {
+        (ReachRollup, (month, center_id, kind)): (n,) for (month, center_id), n in firsts.items()
+    }
+
+
+def _reach_contact_created(contact):
+    """The new contact is its subject's first of the year at the centre, or it moves the first
+    appearance to an earlier month, or it changes nothing: one query per subject it names."""
+    from nara.core.models import Contact
+
+    year = contact.occurred_on.year
+    in_year = Q(occurred_on__gte=dt.date(year, 1, 1), occurred_on__lt=dt.date(year + 1, 1, 1))
+    for kind, column in REACH_KINDS.items():
+        subject = getattr(contact, column)
+        if subject is None:
+            continue
+        before = Contact.objects.filter(
+            in_year, ~Q(pk=contact.pk), center_id=contact.center_id, **{column: subject}
+        ).aggregate(first=Min("occurred_on"))["first"]
+        new, old = month_of(contact.occurred_on), before and month_of(before)
+        if old is not None and old <= new:
+            continue
+        moved = Counter({(new, contact.center_id): 1})
+        apply(
+            before=_reach_entries(kind, Counter({(old, contact.center_id): 1}) if old else {}),
+            after=_reach_entries(kind, moved),
+        )
+
+
+def _first_appearances(kind, subject_ids):
+    """Counter {(month, centre): subjects} of these subjects' first contact in each year."""
+    from nara.core.models import Contact
+
+    column = REACH_KINDS[kind]
+    firsts = (
+        Contact.objects.filter(**{f"{column}__in": list(subject_ids)})
+        .values(column, "center_id", year=ExtractYear("occurred_on"))
+        .annotate(first=Min("occurred_on"))
+        .order_by()
+    )
+    return Counter((month_of(row["first"]), row["center_id"]) for row in firsts)
+
+
+@contextmanager
+def reach_kept(**subjects):
+    """Around a change of which contacts name these subjects (`people=[ids]`,
+    `households=…`, `aliases=…`): their first appearances are read before and after, and the
+    difference is applied. For the rare bulk changes (linking or unlinking an alias)."""
+    subjects = {kind: [pk for pk in ids if pk is not None] for kind, ids in subjects.items()}
+    before = {kind: _first_appearances(kind, ids) for kind, ids in subjects.items() if ids}
+    yield
+    for kind, firsts in before.items():
+        after = _first_appearances(kind, subjects[kind])
+        apply(before=_reach_entries(kind, firsts), after=_reach_entries(kind, after))
 
 
 def offer_created(offer, contact):

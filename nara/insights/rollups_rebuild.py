@@ -15,13 +15,17 @@ from .models import (
     ALL_TOPICS,
     KEY_AREA_NOT_STATED,
     KEY_AREA_OUTSIDE,
+    QUICK_DAYS,
+    REACH_KINDS,
     TOTAL,
     BookingRollup,
     ContactRollup,
     ContactSlice,
     EscalationRollup,
+    FirstStepsRollup,
     OfferRollup,
     OfferSlice,
+    ReachRollup,
 )
 from .rollups import ROLLUPS, first_complete_month, month_of, next_month, reporting_zone
 
@@ -36,7 +40,7 @@ def rebuild(*, start=None, end=None, centers=None, respect_purges=True, models=R
     rollup, the first month rebuilt (None = from the beginning), the first month after the
     range (None = open), the months kept because of a purge, and the rows written."""
     start = month_of(start) if start else None
-    stop = next_month(month_of(end)) if end else None
+    month_stop = next_month(month_of(end)) if end else None
     report = {}
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -44,10 +48,12 @@ def rebuild(*, start=None, end=None, centers=None, respect_purges=True, models=R
             with connection.cursor() as cursor:
                 cursor.execute(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'")
         for model in models:
-            first = start
+            first, stop = start, month_stop
             kept_before = first_complete_month(model) if respect_purges else None
             if kept_before and (first is None or first < kept_before):
                 first = kept_before
+            if model is ReachRollup:
+                first, stop = _whole_years(first, stop, kept_before)
             if stop is not None and first is not None and first >= stop:
                 report[model.__name__] = {"from": first, "to": stop, "kept_before": kept_before}
                 report[model.__name__]["rows"] = 0
@@ -62,6 +68,17 @@ def rebuild(*, start=None, end=None, centers=None, respect_purges=True, models=R
                 "rows": rows,
             }
     return report
+
+
+def _whole_years(first, stop, kept_before):
+    """First appearances depend on the whole calendar year: rebuild whole years, never one
+    whose earlier months the purge has thinned out."""
+    if first is not None and first.month != 1:
+        down = dt.date(first.year, 1, 1)
+        first = down if not kept_before or down >= kept_before else dt.date(first.year + 1, 1, 1)
+    if stop is not None and stop.month != 1:
+        stop = dt.date(stop.year + 1, 1, 1)
+    return first, stop
 
 
 def _lock(model):
@@ -245,6 +262,70 @@ def _build_contacts(first, stop, centers):
     )
 
 
+def _year_sql(column):
+    if connection.vendor == "postgresql":
+        return f"date_part('year', {column})"
+    return f"strftime('%Y', {column})"
+
+
+def _build_reach(first, stop, centers):
+    """Each subject's first contact of each year at each centre, counted by its month."""
+    where, params = _where("c.occurred_on", "c.center_id", first, stop, centers)
+    q = connection.ops.quote_name
+    table = q(ReachRollup._meta.db_table)
+    columns = ", ".join(q(c) for c in ReachRollup.KEY + ReachRollup.MEASURES)
+    written = 0
+    for kind, column in REACH_KINDS.items():
+        subject = f"c.{q(column)}"
+        condition = (
+            f"{where} AND {subject} IS NOT NULL" if where else f" WHERE {subject} IS NOT NULL"
+        )
+        month = _month_sql("f.first")
+        sql = (
+            f"INSERT INTO {table} ({columns}) "  # noqa: S608
+            f"SELECT {month}, f.center_id, '{kind}', COUNT(*) FROM ("
+            f"SELECT c.center_id, MIN(c.occurred_on) AS first FROM core_contact c{condition} "
+            f"GROUP BY {subject}, c.center_id, {_year_sql('c.occurred_on')}"
+            f") f GROUP BY {month}, f.center_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            written += max(cursor.rowcount, 0)
+    return written
+
+
+def _days_sql(later, earlier):
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def _build_first_steps(first, stop, centers):
+    """From the first offer and meeting stored on each first contact (followups.py)."""
+    where, params = _where("c.occurred_on", "c.center_id", first, stop, centers)
+    followed = "c.first_contact AND (c.person_id IS NOT NULL OR c.alias_id IS NOT NULL)"
+    where = f"{where} AND {followed}" if where else f" WHERE {followed}"
+    measures = ["COUNT(*)"]
+    for step in ("c.first_offer_on", "c.first_meeting_on"):
+        days = _days_sql(step, "c.occurred_on")
+        measures += [
+            f"COUNT({step})",
+            f"COALESCE(SUM({days}), 0)",
+            _flag(f"{days} <= {QUICK_DAYS}"),
+        ]
+    q = connection.ops.quote_name
+    columns = ", ".join(q(c) for c in FirstStepsRollup.KEY + FirstStepsRollup.MEASURES)
+    month = _month_sql("c.occurred_on")
+    sql = (
+        f"INSERT INTO {q(FirstStepsRollup._meta.db_table)} ({columns}) "  # noqa: S608
+        f"SELECT {month}, c.center_id, {', '.join(measures)} FROM core_contact c{where} "
+        f"GROUP BY {month}, c.center_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
 def _build_offers(first, stop, centers):
     where, params = _where("o.offered_on", "o.center_id", first, stop, centers)
     keys = {
@@ -342,6 +423,8 @@ BUILDERS = {
     OfferSlice: _build_offer_slices,
     BookingRollup: _build_bookings,
     EscalationRollup: _build_escalations,
+    ReachRollup: _build_reach,
+    FirstStepsRollup: _build_first_steps,
 }
 
 

@@ -12,7 +12,7 @@ from nara.core import audit
 from nara.core.actions.consent import do_record_consent
 from nara.core.actions.people import protected_flags
 from nara.core.models import Alias, Consent, Contact
-from nara.insights import followups
+from nara.insights import followups, rollups
 
 LINK_PURPOSE = "linking earlier contacts"
 LINK_SCOPE = [Consent.Scope.IDENTITY, Consent.Scope.SITUATION]
@@ -55,7 +55,8 @@ def do_link_alias(
         contacts = list(
             Contact.objects.filter(alias=alias, person__isnull=True).values_list("pk", flat=True)
         )
-        Contact.objects.filter(pk__in=contacts).update(person=person)
+        with rollups.reach_kept(people=[person.pk]):
+            Contact.objects.filter(pk__in=contacts).update(person=person)
         followups.touched(center_id=alias.center_id, person_ids=[person.pk], alias_ids=[alias.pk])
         audit.record(
             actor=actor,
@@ -102,7 +103,8 @@ def _unlink(*, actor, alias, reason):
     contacts = list(
         Contact.objects.filter(alias=alias, person_id=person_id).values_list("pk", flat=True)
     )
-    Contact.objects.filter(pk__in=contacts).update(person=None)
+    with rollups.reach_kept(people=[person_id]):
+        Contact.objects.filter(pk__in=contacts).update(person=None)
     followups.touched(center_id=alias.center_id, person_ids=[person_id], alias_ids=[alias.pk])
     consent_id = alias.link_consent_id
     alias.person, alias.linked_at, alias.link_consent = None, None, None
