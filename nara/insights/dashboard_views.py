@@ -29,6 +29,7 @@ from nara.core.queries import area_kind_in_use
 from nara.lib import exports
 from nara.lib.topics import TOPIC_CHOICES
 from nara.lib.widgets import QuickSelect
+from nara.lib.years import EARLIEST_YEAR, LATEST_YEAR, parse_year
 from nara.workspace.decorators import staff_view
 
 from . import charts, kolada
@@ -40,7 +41,6 @@ from .templatetags.insights import figure, is_number
 
 READERS = (Role.ADMINISTRATOR, Role.ANALYST, Role.CENTRE_MANAGER)
 LONGEST_PERIOD_MONTHS = 60
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
 
 
 def sees_every_centre(user):
@@ -84,13 +84,18 @@ class MonthField(forms.DateField):
     default_error_messages = {"invalid": gettext_lazy("Write a month as year-month, e.g. 2026-03.")}
 
     def to_python(self, value):
-        day = super().to_python(value)
-        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        # Exactly "YYYY-MM", nothing stripped (a DateField would take " 2026-03"); the year
+        # read as every ?year= is (nara.lib.years).
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if parse_year(value[:4]) is None:
             raise forms.ValidationError(
                 gettext_lazy("Choose a month between %(first)s and %(last)s.")
                 % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
             )
-        return day
+        return super().to_python(value)
 
 
 def _blank(label):

@@ -197,6 +197,10 @@ def test_filters_cut_the_figures_and_say_what_they_could_not_cut(data):
         {"area": "x"},
         {"topic": "<script>"},
         {"start": "\x00"},
+        {"start": " 2026-03"},
+        {"end": "2026-03 "},
+        {"start": "2026-3"},
+        {"start": "２０２６-03"},
     ],
 )
 def test_bad_filter_input_gives_a_message_and_changes_nothing(data, params):
