@@ -624,6 +624,35 @@ def test_planning_rerun_form_survives_hostile_input(personas, objects, fuzz_sett
     assert fuzz_form(personas["analyst"], rerun[0]) == []
 
 
+def test_insights_municipality_filter_survives_hostile_input(personas, objects, fuzz_settings):
+    """The dashboards' municipality filter is a drop-down only when the user's centres are in
+    two municipalities (the demo has one): a second is made here, and the filter forms of the
+    municipality dashboard and the committee report are fuzzed with it among their fields."""
+    from nara.core.models import Center, Municipality
+
+    town = Municipality.objects.create(code="9998", name="Grannkommun")
+    Center.objects.create(
+        municipality=town,
+        slug="grannby",
+        name="Grannby centrum",
+        street_address="Grannvägen 1",
+        postal_code="123 45",
+        city="Grannby",
+        lon=16.5,
+        lat=58.5,
+    )
+    for name, url in (
+        ("workspace:insights", "/staff/insights/"),
+        ("workspace:insights-report", "/staff/insights/report/"),
+    ):
+        forms = page_forms(name, url, personas["analyst"].get(url))
+        filters = [f for f in forms if "municipality" in {x.name for x in f.fields}]
+        assert filters, f"no municipality filter on {url}"
+        chooser = next(x for x in filters[0].fields if x.name == "municipality")
+        assert chooser.kind == "select" and str(town.pk) in chooser.values
+        assert fuzz_form(personas["analyst"], filters[0]) == []
+
+
 def test_discovery_finds_every_form(personas, booked):
     forms = discover(personas, booked)
     targets = {resolve(urlsplit(form.action).path).view_name for _persona, form in forms}

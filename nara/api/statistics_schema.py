@@ -12,26 +12,52 @@ pages, from nara.insights.open_statistics.published().
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from nara.core.models import FeedbackQuestion
+from nara.lib.years import EARLIEST_YEAR, LATEST_YEAR, parse_year
 
 STATUSES = ("shown", "few", "hidden")
 PERIOD_PATTERN = r"^([0-9]{4}-(0[1-9]|1[0-2])|year)$"
+YEAR_PATTERN = r"^(20[0-9]{2}|21[0-9]{2})$"  # nara.lib.years: 2000 to 2199
+
+
+def _year_message():
+    return _("Give the year as four digits, from %(first)d to %(last)d.") % {
+        "first": EARLIEST_YEAR,
+        "last": LATEST_YEAR,
+    }
+
+
+@extend_schema_field({"type": "string", "pattern": YEAR_PATTERN, "example": "2025"})
+class YearField(serializers.CharField):
+    """A year read by nara.lib.years.parse_year, as the public pages read it: exactly four
+    ASCII digits in range, nothing stripped (REST framework would trim " 2025" to a year)."""
+
+    def __init__(self, **kwargs):
+        # allow_blank: so that an empty ?year= reaches to_internal_value (and is refused there)
+        super().__init__(allow_blank=True, trim_whitespace=False, **kwargs)
+
+    def run_validation(self, data=empty):
+        if data is empty:  # not asked: the newest year
+            return super().run_validation(data)
+        return self.to_internal_value(data)
+
+    def to_internal_value(self, data):
+        year = parse_year(data)
+        if year is None:  # also "", which is a mistake, as on the public pages, not "no year"
+            raise serializers.ValidationError(_year_message(), code="invalid")
+        return year
 
 
 class StatisticsQuery(serializers.Serializer):
-    year = serializers.RegexField(
-        r"^[0-9]{4}$",
+    year = YearField(
         required=False,
-        error_messages={"invalid": _("Give the year as four digits.")},
-        help_text="The year, four digits (default: the newest published year).",
+        help_text=(
+            f"The year, four digits from {EARLIEST_YEAR} to {LATEST_YEAR} (default: the newest "
+            "published year)."
+        ),
     )
-
-    def validate(self, data):
-        # An empty ?year= is a mistake, as on the public pages, not "no year".
-        if self.initial_data.get("year", None) == "":
-            raise serializers.ValidationError({"year": [_("Give the year as four digits.")]})
-        return data
 
 
 class StatisticsCount(serializers.Serializer):

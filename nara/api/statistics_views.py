@@ -87,7 +87,7 @@ def serve(request, build, **kwargs):
         raise NotFound(_("No statistics are published here."))
     with translation.override(api_language(request)):
         years = stats.years(municipality)
-        year = int(params["year"]) if params.get("year") else years[0]
+        year = params["year"] if "year" in params else years[0]
         if year not in years:
             raise NotFound(
                 _(
@@ -105,7 +105,7 @@ def serve(request, build, **kwargs):
             "complete": data["complete"],
             "threshold": THRESHOLD,
         }
-        document |= build(municipality, data, _Links(request, year, params.get("year")))
+        document |= build(municipality, data, _Links(request, year, "year" in params))
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     entry = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
     caches["pages"].set(_key(request, kwargs), entry, timeout=KEEP_SECONDS)

@@ -29,6 +29,7 @@ from nara.core.queries import area_kind_in_use
 from nara.lib import exports
 from nara.lib.topics import TOPIC_CHOICES
 from nara.lib.widgets import QuickSelect
+from nara.lib.years import EARLIEST_YEAR, LATEST_YEAR, parse_year
 from nara.workspace.decorators import staff_view
 
 from . import charts, kolada
@@ -40,7 +41,6 @@ from .templatetags.insights import figure, is_number
 
 READERS = (Role.ADMINISTRATOR, Role.ANALYST, Role.CENTRE_MANAGER)
 LONGEST_PERIOD_MONTHS = 60
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
 
 
 def sees_every_centre(user):
@@ -84,13 +84,18 @@ class MonthField(forms.DateField):
     default_error_messages = {"invalid": gettext_lazy("Write a month as year-month, e.g. 2026-03.")}
 
     def to_python(self, value):
-        day = super().to_python(value)
-        if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        # Exactly "YYYY-MM", nothing stripped (a DateField would take " 2026-03"); the year
+        # read as every ?year= is (nara.lib.years).
+        if value in self.empty_values:
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if parse_year(value[:4]) is None:
             raise forms.ValidationError(
                 gettext_lazy("Choose a month between %(first)s and %(last)s.")
                 % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
             )
-        return day
+        return super().to_python(value)
 
 
 def _blank(label):
@@ -98,6 +103,16 @@ def _blank(label):
 
 
 class FilterForm(forms.Form):
+    municipality = forms.TypedChoiceField(
+        label=gettext_lazy("Municipality"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=QuickSelect,
+        error_messages={
+            "invalid_choice": gettext_lazy("Choose one of the municipalities your centres are in.")
+        },
+    )
     start = MonthField(label=gettext_lazy("From month"), required=False)
     end = MonthField(label=gettext_lazy("To month"), required=False)
     centre = forms.TypedChoiceField(
@@ -114,9 +129,15 @@ class FilterForm(forms.Form):
     age_band = forms.ChoiceField(label=gettext_lazy("Age"), required=False, widget=QuickSelect)
     channel = forms.ChoiceField(label=gettext_lazy("Channel"), required=False, widget=QuickSelect)
 
-    def __init__(self, data, *, centres, areas, fixed=()):
+    def __init__(self, data, *, centres, areas, municipalities=(), chosen=None, fixed=()):
+        """`municipalities`: [(pk, name)] of the user's centres, `chosen` the one shown (its
+        centres are `centres`, its areas `areas`)."""
         super().__init__(data)
         everyone = _("all")
+        self.fields["municipality"].choices = list(municipalities)
+        self.fields["municipality"].initial = chosen
+        if len(municipalities) < 2:  # nothing to choose: not shown, still checked
+            self.fields["municipality"].widget = forms.HiddenInput()
         self.fields["centre"].choices = _blank(everyone) + [(c["pk"], c["name"]) for c in centres]
         self.fields["area"].choices = (
             _blank(everyone)
@@ -173,11 +194,27 @@ class Scope:
                 "pk", "name", "annual_budget_sek", "opened_on", "municipality_id"
             )
         )
-        self.municipality = self._municipality()
+        self.municipalities = self._municipalities()
+        self.municipality = self._municipality(params)
+        self.chose_municipality = centre is None and area is None
         self.area_names = self._area_names(visible, user)
         fixed = (["centre"] if centre else []) + (["area"] if area else [])
+        if not self.chose_municipality:  # a centre's or an area's own municipality
+            fixed.append("municipality")
+        elif params and not params.get("municipality") and self.municipality is not None:
+            # Not asked (or only a centre asked, which brings its municipality along): the
+            # drop-down shows the one the figures are of.
+            params = params.copy()
+            params["municipality"] = str(self.municipality.pk)
+        here = self.municipality.pk if self.municipality else None
+        self.local_centres = [c for c in self.centres if c["municipality_id"] == here]
         self.form = FilterForm(
-            params or None, centres=self.centres, areas=self.area_names, fixed=fixed
+            params or None,
+            centres=self.local_centres if self.chose_municipality else self.centres,
+            areas=self.area_names,
+            municipalities=self.municipalities,
+            chosen=here,
+            fixed=fixed,
         )
         self.today = timezone.localdate()
         data = self.form.cleaned_data if self.form.is_bound and self.form.is_valid() else {}
@@ -186,6 +223,8 @@ class Scope:
         chosen = centre.pk if centre else data.get("centre")
         if chosen:
             ids = (chosen,) if any(c["pk"] == chosen for c in self.centres) else ()
+        elif self.chose_municipality and len(self.municipalities) > 1:
+            ids = tuple(c["pk"] for c in self.local_centres)  # the chosen municipality's only
         else:
             ids = None if sees_every_centre(user) else tuple(c["pk"] for c in self.centres)
         self.in_scope = [c for c in self.centres if ids is None or c["pk"] in ids]
@@ -206,15 +245,51 @@ class Scope:
             today=self.today,
         )
 
-    def _municipality(self):
+    def _municipalities(self):
+        """[(pk, name)] of the municipalities of the user's centres, in alphabetical order."""
+        from nara.core.models import Municipality
+
+        ids = {c["municipality_id"] for c in self.centres}
+        return list(
+            Municipality.objects.filter(pk__in=ids).order_by("name", "pk").values_list("pk", "name")
+        )
+
+    def _municipality(self, params):
+        """The municipality whose figures are shown: a centre's or an area's own; else the one
+        asked for, when it is one of the user's (the form refuses any other); else that of the
+        centre asked for; else the first of the user's in the alphabet (None: no centres)."""
         from nara.core.models import Municipality
 
         wanted = self.centre.municipality_id if self.centre else None
         if self.area is not None:
             wanted = self.area.municipality_id
-        if wanted is None and self.centres:
-            wanted = self.centres[0]["municipality_id"]
+        if wanted is None:
+            mine = {pk for pk, _name in self.municipalities}
+            by_centre = {str(c["pk"]): c["municipality_id"] for c in self.centres}
+            asked = params.get("municipality") if params else None
+            centre = params.get("centre") if params else None
+            if asked:
+                wanted = int(asked) if asked.isascii() and asked.isdigit() else None
+                if wanted not in mine:
+                    wanted = None
+            elif centre in by_centre:
+                wanted = by_centre[centre]
+        if wanted is None and self.municipalities:
+            wanted = self.municipalities[0][0]
         return Municipality.objects.filter(pk=wanted).first() if wanted else None
+
+    def municipality_note(self):
+        """Which municipality the figures are of, and why when it was not chosen."""
+        if self.municipality is None:
+            return ""
+        note = _("Municipality: %(name)s.") % {"name": self.municipality.name}
+        asked = self.request.GET.get("municipality") or self.request.GET.get("centre")
+        if self.chose_municipality and len(self.municipalities) > 1 and not asked:
+            note += " " + _(
+                "Your centres are in %(n)s municipalities; this one is shown as it comes first "
+                "in alphabetical order. Choose another under Municipality."
+            ) % {"n": len(self.municipalities)}
+        return note
 
     def _area_names(self, visible, user):
         if self.municipality is None:
@@ -253,6 +328,8 @@ class Scope:
             params["centre"] = self.centre.pk
         if self.area:
             params["area"] = self.area.pk
+        if self.chose_municipality and self.municipality is not None:
+            params["municipality"] = self.municipality.pk  # the one shown, asked for or not
         params.update(extra)
         return params.urlencode()
 
@@ -281,6 +358,10 @@ def _report_query(scope):
     params = QueryDict(mutable=True)
     if scope.centre:
         params["centre"] = scope.centre.pk
+    elif len(scope.municipalities) > 1 and scope.municipality is not None:
+        mine = {pk for pk, _name in scope.municipalities}  # an area's may be none of them
+        if scope.municipality.pk in mine:
+            params["municipality"] = scope.municipality.pk
     if not scope.invalid and (scope.request.GET.get("start") or scope.request.GET.get("end")):
         params["start"] = f"{scope.filters.start:%Y-%m}"
         params["end"] = f"{scope.filters.end:%Y-%m}"
@@ -338,6 +419,7 @@ def _page(request, scope, *, heading, template="insights/dashboard.html"):
     context = {
         "heading": heading,
         "scope": scope,
+        "municipality_note": scope.municipality_note(),
         "form": scope.form,
         "filters": scope.filters,
         "sections": sections,

@@ -32,7 +32,7 @@ def _scope(request):
             raise Http404
         centre = get_dashboard_centre(request.user, int(raw))
     params = QueryDict(mutable=True)
-    for key in PERIOD_FIELDS:
+    for key in (*PERIOD_FIELDS, "municipality"):
         if request.GET.get(key):
             params[key] = request.GET[key]
     scope = Scope(request, centre=centre, params=params, default=report.last_complete_months)
@@ -43,10 +43,18 @@ def _query(scope, centre):
     params = QueryDict(mutable=True)
     if centre:
         params["centre"] = centre.pk
+    elif scope.municipality is not None and len(scope.municipalities) > 1:
+        params["municipality"] = scope.municipality.pk  # the one shown, asked for or not
     if not scope.invalid:
         params["start"] = f"{scope.filters.start:%Y-%m}"
         params["end"] = f"{scope.filters.end:%Y-%m}"
     return params.urlencode()
+
+
+def _shown_fields(scope):
+    """The period, and the municipality when the user's centres are in several."""
+    several = "municipality" in scope.form.fields and len(scope.municipalities) > 1
+    return (("municipality",) if several else ()) + PERIOD_FIELDS
 
 
 def _subject(scope, centre):
@@ -72,7 +80,7 @@ def _context(request, scope, centre, *, base):
         subject=_subject(scope, centre),
         centre_names=", ".join(c["name"] for c in scope.in_scope) if manager_of_several else "",
         form=scope.form,
-        period_fields=[scope.form[name] for name in PERIOD_FIELDS],
+        period_fields=[scope.form[name] for name in _shown_fields(scope)],
         pdf_url=reverse("workspace:insights-report-pdf") + "?" + query,
         dashboard_url=dashboard + "?" + query,
     )

@@ -15,7 +15,7 @@ NARA_PLANNING_STALE_SECONDS (its worker has probably died).
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +111,7 @@ def do_queue_scenario(
     travel_matrix="",
     language="",
     client_address=None,
+    submission_token="",
 ):
     """Save a scenario to be computed in the background and put it on the queue."""
     with transaction.atomic():
@@ -125,6 +126,7 @@ def do_queue_scenario(
             travel_matrix=travel_matrix or "",
             language=language or "",
             created_by=actor if getattr(actor, "pk", None) else None,
+            submission_token=submission_token or "",
         )
         audit.record(
             actor=actor,
@@ -139,6 +141,31 @@ def do_queue_scenario(
         )
         _enqueue(scenario)
     return scenario
+
+
+def scenario_of_submission(actor, token):
+    """The scenario this person already saved with the new-scenario form's one-time token,
+    or None (also for no token)."""
+    if not token or not getattr(actor, "pk", None):
+        return None
+    return Scenario.objects.filter(created_by=actor, submission_token=token).first()
+
+
+def do_queue_scenario_once(*, actor, submission_token, **fields):
+    """do_queue_scenario for the new-scenario form: (scenario, True) when saved now, or
+    (the scenario saved before with the same token, False), when the same form is posted
+    twice; two POSTs racing each other are settled by the unique constraint."""
+    earlier = scenario_of_submission(actor, submission_token)
+    if earlier is not None:
+        return earlier, False
+    try:
+        with transaction.atomic():
+            return do_queue_scenario(actor=actor, submission_token=submission_token, **fields), True
+    except IntegrityError:
+        earlier = scenario_of_submission(actor, submission_token)
+        if earlier is None:
+            raise
+        return earlier, False
 
 
 def do_start_scenario(*, scenario_id, actor=WORKER):

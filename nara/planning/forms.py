@@ -1,5 +1,8 @@
 """Planning forms: need weights, scenario parameters, candidate import."""
 
+import re
+import secrets
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +16,17 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Far beyond any municipality, and small enough for the solvers' machine integers.
 MAX_SITES = 10_000
 MAX_POSTS = 100_000
+# The new-scenario form's one-time token, as secrets.token_urlsafe writes it.
+SUBMISSION_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_submission_token():
+    return secrets.token_urlsafe(24)
+
+
+def submission_token(raw):
+    """A posted token if it is well formed, else "" (nothing else is looked up)."""
+    return raw if isinstance(raw, str) and SUBMISSION_TOKEN.fullmatch(raw) else ""
 
 
 class WeightsMixin:
@@ -64,6 +78,9 @@ class NeedForm(WeightsMixin, forms.Form):
 
 
 class ScenarioForm(WeightsMixin, forms.Form):
+    # Filled in when the form is shown; optional, so a form posted without one still saves.
+    # A plain Field: every malformed token gets the one message of clean_submission.
+    submission = forms.Field(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Scenario name"), max_length=120)
     model = forms.ChoiceField(
         label=_("Model"),
@@ -161,6 +178,23 @@ class ScenarioForm(WeightsMixin, forms.Form):
         self.fields["fixed"].widget.attrs["size"] = 8
         self.fields["excluded"].widget.attrs["size"] = 8
         self.add_weight_fields(indicator_names)
+        if not self.is_bound:
+            self.initial["submission"] = new_submission_token()
+
+    def clean_submission(self):
+        raw = self.cleaned_data.get("submission") or ""
+        if raw and not submission_token(raw):
+            raise forms.ValidationError(
+                _("This form could not be read as it was sent. Check it and submit it again.")
+            )
+        return raw
+
+    def renew_submission_token(self):
+        """Shown again after a mistake: keep a good token (nothing was saved with it), give a
+        fresh one in place of a missing or malformed one."""
+        if self.is_bound and not submission_token(self.data.get("submission")):
+            self.data = self.data.copy()
+            self.data["submission"] = new_submission_token()
 
     def clean_travel_matrix(self):
         upload = self.cleaned_data.get("travel_matrix")

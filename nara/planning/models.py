@@ -74,11 +74,22 @@ class Scenario(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # The one-time token of the new-scenario form that saved it (forms.SUBMISSION_TOKEN): the
+    # same form posted again (a double click, a resubmission) finds this scenario instead of
+    # saving a second one. Unique per person, so two racing POSTs cannot both save.
+    submission_token = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("scenario")
         verbose_name_plural = _("scenarios")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "submission_token"],
+                condition=~models.Q(submission_token=""),
+                name="planning_scenario_one_per_submission",
+            )
+        ]
 
     def __str__(self):
         return self.name

@@ -23,14 +23,15 @@ from .actions import (
     do_apply_scenario,
     do_delete_scenario,
     do_import_candidate_sites,
-    do_queue_scenario,
+    do_queue_scenario_once,
     do_rerun_scenario,
     is_stale,
     may_rerun,
     not_done_message,
+    scenario_of_submission,
     stale_seconds,
 )
-from .forms import CandidateImportForm, NeedForm, ScenarioForm
+from .forms import CandidateImportForm, NeedForm, ScenarioForm, submission_token
 from .models import CandidateSite, Scenario
 from .sites_import import CandidateImportError, parse_candidates
 
@@ -161,6 +162,12 @@ def scenario_new(request):
     names = services.indicator_names(municipality)
     areas = services.load_areas(municipality) if municipality.areas.exists() else None
     candidates = services.candidate_list(municipality, areas) if areas else []
+    if request.method == "POST":
+        # The same form posted again (double click, resubmission): to the scenario it saved.
+        token = submission_token(request.POST.get("submission"))
+        earlier = scenario_of_submission(request.user, token)
+        if earlier is not None:
+            return redirect("workspace:planning-scenario", earlier.pk)
     form = ScenarioForm(
         request.POST or None,
         request.FILES or None,
@@ -177,8 +184,9 @@ def scenario_new(request):
                 field = None
             form.add_error(field, exc.message)
         else:
-            scenario = do_queue_scenario(
+            scenario, saved_now = do_queue_scenario_once(
                 actor=request.user,
+                submission_token=form.cleaned_data["submission"],
                 municipality=municipality,
                 name=form.cleaned_data["name"],
                 model=plan.model,
@@ -187,8 +195,12 @@ def scenario_new(request):
                 language=translation.get_language() or "",
                 client_address=request.META.get("REMOTE_ADDR"),
             )
-            messages.success(request, _("Scenario saved; the plan is computed in the background."))
+            if saved_now:
+                messages.success(
+                    request, _("Scenario saved; the plan is computed in the background.")
+                )
             return redirect("workspace:planning-scenario", scenario.pk)
+    form.renew_submission_token()
     context = _base_context(request, municipality)
     context.update({"form": form, "candidate_count": len(candidates)})
     status = 400 if form.is_bound else 200

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from nara.core.models import Center
 from nara.core.queries import local_now
 from nara.insights import open_statistics as stats
+from nara.lib.years import parse_year
 
 from . import page_cache
 
@@ -48,8 +49,8 @@ def _asked_year(request):
     asked = request.GET.get("year")
     if asked is None:
         return None
-    asked = asked.strip()
-    return int(asked) if asked.isascii() and asked.isdigit() and len(asked) == 4 else ""
+    year = parse_year(asked)
+    return "" if year is None else year
 
 
 def _serve(request, template, resolve):

@@ -197,6 +197,10 @@ def test_filters_cut_the_figures_and_say_what_they_could_not_cut(data):
         {"area": "x"},
         {"topic": "<script>"},
         {"start": "\x00"},
+        {"start": " 2026-03"},
+        {"end": "2026-03 "},
+        {"start": "2026-3"},
+        {"start": "２０２６-03"},
     ],
 )
 def test_bad_filter_input_gives_a_message_and_changes_nothing(data, params):
@@ -275,3 +279,131 @@ def test_municipality_dashboard_query_count_does_not_grow_with_the_data(data):
         )
     assert queries() == few
     assert few <= 60
+
+
+# Several municipalities ----------------------------------------------------------------------
+
+SQUARE = {"type": "Polygon", "coordinates": [[[16, 58], [16, 59], [17, 59], [17, 58], [16, 58]]]}
+
+
+def heading_of(response):
+    return response.content.decode().split("<h1>")[1].split("</h1>")[0]
+
+
+@pytest.fixture
+def neighbour(data):
+    """A second municipality, Grannkommun (after the demo's Exempelstad in the alphabet), with
+    one centre serving one area."""
+    from nara.core.models import CatchmentMembership
+
+    town = Municipality.objects.create(code="9998", name="Grannkommun")
+    centre = Center.objects.create(
+        municipality=town,
+        slug="grannby",
+        name="Aaa Grannby centrum",  # first of all centres in the alphabet
+        street_address="Grannvägen 1",
+        postal_code="123 45",
+        city="Grannby",
+        lon=16.5,
+        lat=58.5,
+        is_published=True,
+    )
+    area = Area.objects.create(
+        municipality=town,
+        code="G1",
+        name="Grannbyområdet",
+        kind=Area.objects.get(pk=data["area"].pk).kind,
+        geometry=SQUARE,
+        min_lon=16,
+        min_lat=58,
+        max_lon=17,
+        max_lat=59,
+        centroid_lon=16.5,
+        centroid_lat=58.5,
+        population=1000,
+    )
+    CatchmentMembership.objects.create(center=centre, area=area, layer="centres")
+    return {"town": town, "centre": centre, "area": area, "home": data["a"].municipality}
+
+
+def test_who_sees_centres_in_two_municipalities_chooses_which(data, neighbour):
+    """An analyst sees every centre, here in two municipalities: the dashboard says which one
+    it shows and why, and offers the other; the tables, the exports, the Kolada file and the
+    committee report follow the choice."""
+    town, home = neighbour["town"], neighbour["home"]
+    ahmed = signed_in(user("ahmed"))
+    html = get(ahmed, "/staff/insights/", **period())
+    # The default: the first in the alphabet, said plainly; the other one can be chosen.
+    assert 'name="municipality"' in html
+    assert f'<option value="{town.pk}">Grannkommun</option>' in html
+    assert f'<option value="{home.pk}" selected>{home.name}</option>' in html
+    assert f"Kommun: {home.name}" in html and "först i bokstavsordning" in html
+    assert "Grannbyområdet" not in html
+    chosen = get(ahmed, "/staff/insights/", **period(municipality=town.pk))
+    assert f'<option value="{town.pk}" selected>Grannkommun</option>' in chosen
+    assert "Kommun: Grannkommun" in chosen and "först i bokstavsordning" not in chosen
+    assert cells(chosen, "equity", "Grannbyområdet")[0] == neighbour["centre"].name
+    assert data["area"].name not in chosen.split('data-table="equity"')[1].split("</table>")[0]
+    assert value(chosen, "Kontakter") == "0"  # the other municipality's contacts left out
+    # The centre filter offers only the chosen municipality's centres.
+    centre_filter = chosen.split('name="centre"')[1].split("</select>")[0]
+    assert neighbour["centre"].name in centre_filter and data["a"].name not in centre_filter
+    # The exports, the Kolada file and the report, linked from the page, follow the choice.
+    assert f"municipality={town.pk}" in chosen.split('id="equity"')[1].split("</section>")[0]
+    export = ahmed.get(
+        "/staff/insights/export/",
+        {"table": "equity", "format": "csv", "municipality": town.pk, **period()},
+    )
+    assert export.status_code == 200 and "Grannbyområdet" in export.content.decode()
+    kolada = ahmed.get("/staff/insights/kolada.csv", {"municipality": town.pk, **period()})
+    rows = list(csv.DictReader(io.StringIO(kolada.content.decode().lstrip("\ufeff"))))
+    assert {r["municipality"] for r in rows} <= {"9998"}
+    report_link = re.search(r'href="(/staff/insights/report/\?[^"]*)"', chosen).group(1)
+    assert f"municipality={town.pk}" in report_link.replace("&amp;", "&")
+    report = ahmed.get("/staff/insights/report/", {"municipality": town.pk})
+    assert report.status_code == 200 and "Grannkommun" in heading_of(report)
+    assert "Grannkommun" not in heading_of(ahmed.get("/staff/insights/report/"))
+
+
+@pytest.mark.parametrize("who", ["maria", "ahmed"])
+def test_a_municipality_not_among_the_users_centres_is_refused(data, neighbour, who):
+    """Maria manages a centre of Exempelstad only: Grannkommun is not hers to choose. Nobody
+    may choose a municipality with none of their centres, or one that does not exist."""
+    nowhere = Municipality.objects.create(code="9997", name="Tomby")
+    client = signed_in(user(who))
+    refused = [nowhere.pk, 999999, "x", " 1", ""] if who == "ahmed" else [neighbour["town"].pk]
+    for asked in refused:
+        if asked == "":
+            continue  # an empty choice is the default, as for the other filters
+        before = ContactRollup.objects.count()
+        response = client.get("/staff/insights/", {"municipality": asked, **period()})
+        html = response.content.decode()
+        assert response.status_code == 200, asked
+        assert "Några filter kunde inte användas" in html and "Kommun:" in html, asked
+        assert "Grannbyområdet" not in html and "Tomby" not in html.split("<main")[1]
+        assert f"Kommun: {neighbour['home'].name}" in html
+        assert ContactRollup.objects.count() == before
+        for url in ("/staff/insights/export/", "/staff/insights/kolada.csv"):
+            export = client.get(url, {"table": "equity", "municipality": asked})
+            assert export.status_code == 400, (url, asked)
+        report = client.get("/staff/insights/report/", {"municipality": asked})
+        assert report.status_code == 200 and "Grannkommun" not in heading_of(report)
+        assert "Några filter kunde inte användas" in report.content.decode()
+        pdf = client.get("/staff/insights/report.pdf", {"municipality": asked})
+        assert pdf.status_code == 400
+
+
+def test_a_manager_of_centres_in_two_municipalities_chooses_among_them(data, neighbour):
+    from nara.core.models import Membership, Role
+
+    maria = user("maria")
+    Membership.objects.create(user=maria, role=Role.CENTRE_MANAGER, center=neighbour["centre"])
+    client = signed_in(maria)
+    html = get(client, "/staff/insights/", **period(municipality=neighbour["town"].pk))
+    assert "Kommun: Grannkommun" in html
+    assert cells(html, "equity", "Grannbyområdet")[0] == neighbour["centre"].name
+    home = get(client, "/staff/insights/", **period())
+    assert f"Kommun: {neighbour['home'].name}" in home and "Grannbyområdet" not in home
+    # Her centre in Grannkommun, asked for without the municipality, brings it along.
+    via_centre = get(client, "/staff/insights/", **period(centre=neighbour["centre"].pk))
+    assert "Kommun: Grannkommun" in via_centre and "Några filter" not in via_centre

@@ -114,6 +114,84 @@ def test_capacitated_catchments_get_the_long_time_limit(analyst, demo):
     assert scenario.parameters["time_limit"] == 180
 
 
+def submission_token(client):
+    """The one-time token of a freshly shown new-scenario form."""
+    form = html_of(client.get(NEW))
+    found = re.search(r'<input type="hidden" name="submission" value="([^"]+)"', form)
+    assert found, "no submission token in the new-scenario form"
+    return found.group(1)
+
+
+def test_a_double_submission_saves_one_scenario_and_queues_one_job(analyst):
+    """A double click (or the browser sending the form again) posts the same token twice: the
+    second POST saves nothing and queues nothing, and lands on the first scenario, no error."""
+    data = scenario_data(name="Twice", submission=submission_token(analyst))
+    first = analyst.post(NEW, data)
+    second = analyst.post(NEW, data)
+    scenario = Scenario.objects.get(name="Twice")  # one, not two
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == page(scenario.pk)
+    assert waiting_rows().count() == 1
+    assert AuditEvent.objects.filter(action="scenario.create").count() == 1
+    shown = html_of(analyst.get(second["Location"]))
+    assert 'role="alert"' not in shown and "errorlist" not in shown
+    assert shown.count("Scenario saved") == 1  # the first POST's message, once
+    # A form shown again has a new token: a deliberate second scenario is still saved.
+    again = analyst.post(NEW, scenario_data(name="Twice", submission=submission_token(analyst)))
+    assert again.status_code == 302 and again["Location"] != page(scenario.pk)
+    assert Scenario.objects.filter(name="Twice").count() == 2 and waiting_rows().count() == 2
+
+
+def test_two_racing_posts_save_one_scenario(analyst, monkeypatch):
+    """Two POSTs at once both find no scenario with the token; the unique constraint lets one
+    save, and the other answers with it."""
+    from nara.core.models import Municipality
+    from nara.planning import plans
+
+    fields = {
+        "actor": user("ahmed"),
+        "submission_token": "race-" + "x" * 20,
+        "municipality": Municipality.objects.get(is_example=True),
+        "name": "Race",
+        "model": "pmedian",
+        "parameters": plans.PlanRequest(model="pmedian", k=2).parameters(),
+    }
+    first, saved = actions.do_queue_scenario_once(**fields)
+    assert saved
+    looked = []
+    real = actions.scenario_of_submission
+
+    def too_early(actor, token):  # the first look misses the other POST's scenario
+        looked.append(token)
+        return None if len(looked) == 1 else real(actor, token)
+
+    monkeypatch.setattr(actions, "scenario_of_submission", too_early)
+    second, saved = actions.do_queue_scenario_once(**fields)
+    assert not saved and second.pk == first.pk and len(looked) == 2
+    assert Scenario.objects.filter(name="Race").count() == 1 and waiting_rows().count() == 1
+
+
+def test_a_used_token_of_another_user_saves_a_new_scenario(analyst):
+    """The token is only ever matched against the poster's own scenarios."""
+    token = submission_token(analyst)
+    assert analyst.post(NEW, scenario_data(name="Mine", submission=token)).status_code == 302
+    admin = signed_in(user("admin"))
+    response = admin.post(NEW, scenario_data(name="Theirs", submission=token))
+    assert response.status_code == 302
+    assert Scenario.objects.filter(name__in=["Mine", "Theirs"]).count() == 2
+
+
+@pytest.mark.parametrize("token", ["short", "x" * 65, "abc\x00def-ghij-klmnop", "<script>-1234567"])
+def test_a_malformed_token_is_a_message_and_saves_nothing(analyst, token):
+    response = analyst.post(NEW, scenario_data(name="Odd", submission=token))
+    assert response.status_code == 400
+    assert "submit it again" in html_of(response)
+    assert not Scenario.objects.filter(name="Odd").exists() and not waiting_rows().exists()
+    fresh = re.search(r'name="submission" value="([^"]+)"', html_of(response)).group(1)
+    assert fresh != token  # the form shown again carries a fresh token that works
+    assert analyst.post(NEW, scenario_data(name="Odd", submission=fresh)).status_code == 302
+
+
 def test_page_says_computing_while_the_worker_solves(analyst):
     scenario = queue(analyst, name="Busy", model="pmedian", k=2)
     claimed, attempt = actions.do_start_scenario(scenario_id=scenario.pk)

@@ -166,7 +166,13 @@ def test_unpublished_centres_and_unknown_areas_are_not_found(known, resident):
     assert resident.get("/sv/statistics/centres/no-such-centre/").status_code == 404
 
 
-@pytest.mark.parametrize("year", ["abc", "1800", "", "99999", "２０２５", "2025\x00", "-1"])
+@pytest.mark.parametrize(
+    "year",
+    [
+        *("abc", "1800", "", "99999", "２０２５", "2025\x00", "-1", "0000", "1999", "2200"),
+        *(f" {YEAR}", f"{YEAR} ", f"{YEAR}\n", f"\t{YEAR}", f"+{YEAR}", f"{YEAR}\xa0"),
+    ],
+)
 def test_bad_years_get_a_clear_message(known, resident, year):
     response = resident.get("/sv/statistics/", {"year": year})
     assert response.status_code == 400

@@ -715,6 +715,46 @@ def test_matrix(personas, objects):
     assert run_matrix(personas, objects) == []
 
 
+INSIGHTS_WITH_FILTERS = {
+    "/staff/insights/": 200,  # the default dashboard, with a message
+    "/staff/insights/report/": 200,
+    "/staff/insights/export/": 400,
+    "/staff/insights/kolada.csv": 400,
+    "/staff/insights/report.pdf": 400,
+}
+
+
+def test_insights_refuse_a_municipality_of_none_of_the_users_centres(personas, objects):
+    """?municipality= chooses among the municipalities of the centres one may see, and is no
+    way around them: the manager (Exempelstad's centre) asks for Grannkommun, where another
+    centre is; the analyst (every centre) for Tomby, where there is none."""
+    from nara.core.models import Center, Municipality
+
+    town = Municipality.objects.create(code="9998", name="Grannkommun")
+    Center.objects.create(
+        municipality=town,
+        slug="grannby",
+        name="Grannby centrum",
+        street_address="Grannvägen 1",
+        postal_code="123 45",
+        city="Grannby",
+        lon=16.5,
+        lat=58.5,
+    )
+    nowhere = Municipality.objects.create(code="9997", name="Tomby")
+    problems = []
+    for persona, asked in (("manager", town), ("analyst", nowhere), ("manager", nowhere)):
+        for url, expected in INSIGHTS_WITH_FILTERS.items():
+            response = personas[persona].get(url, {"municipality": asked.pk})
+            body = response.content.decode(errors="replace")
+            heading = body.split("<h1>")[1].split("</h1>")[0] if "<h1>" in body else ""
+            if response.status_code != expected or asked.name in heading:
+                problems.append(f"{url}?municipality={asked} as {persona}: refused not")
+            elif expected == 200 and "Några filter kunde inte användas" not in body:
+                problems.append(f"{url}?municipality={asked} as {persona}: no message")
+    assert problems == []
+
+
 @pytest.fixture
 def api_personas(demo, objects):
     """A partner's system with no token, one per scope, a revoked and an expired one (all of
