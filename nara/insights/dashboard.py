@@ -113,7 +113,14 @@ class Dashboard:
         return self._once(
             "equity",
             lambda: (
-                kpis_equity.equity(self.municipality, self.filters) if self.municipality else []
+                kpis_equity.equity(
+                    self.municipality,
+                    self.filters,
+                    # The area breakdown's own rows, when it counts the same contacts.
+                    by_area=self.by("area_id") if self.filters.area is None else None,
+                )
+                if self.municipality
+                else []
             ),
         )
 

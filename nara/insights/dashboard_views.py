@@ -37,7 +37,7 @@ from .dashboard import TABLES, Dashboard, Percent, default_period, table_titles
 from .kpis import Filters
 from .kpis_trends import months_between
 from .models import KEY_AREA_NOT_STATED, KEY_AREA_OUTSIDE
-from .templatetags.insights import figure, is_number
+from .templatetags.insights import figure_writer, is_number
 
 READERS = (Role.ADMINISTRATOR, Role.ANALYST, Role.CENTRE_MANAGER)
 LONGEST_PERIOD_MONTHS = 60
@@ -375,6 +375,7 @@ def _table_body(table):
     rows, and the template language spent longer on them than the database on the figures."""
     links = table.get("links") or ()
     labels = [quote(str(label)) for label in table["columns"][1:]]
+    figure = figure_writer()
     lines = []
     for index, row in enumerate(table["rows"]):
         head = quote(str(figure(row[0])))
@@ -391,6 +392,7 @@ def _table_body(table):
 
 
 NUMBER = ' class="num"'
+AREA_ID_MARK = 987654321  # stands for the area id in a reversed address
 
 
 def _page(request, scope, *, heading, template="insights/dashboard.html"):
@@ -408,8 +410,10 @@ def _page(request, scope, *, heading, template="insights/dashboard.html"):
         {"table": tables["breakdowns"], "chart": None},
         {"table": tables["escalations"], "chart": None},
     ]
+    # One reverse() for every area's link: the address differs only by the id.
+    area_link = reverse("workspace:insights-area", args=[AREA_ID_MARK])
     tables["equity"]["links"] = [
-        reverse("workspace:insights-area", args=[row["area_id"]]) for row in dashboard.equity()
+        area_link.replace(str(AREA_ID_MARK), str(row["area_id"])) for row in dashboard.equity()
     ]
     for section in sections:
         name = section["table"]["name"]

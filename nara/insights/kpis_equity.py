@@ -22,9 +22,8 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Sum
 
 from .db import reporting_alias
-from .kpis import Filters, _rows, rate, reach
+from .kpis import Filters, contacts_by, rate, reach
 from .kpis_trends import months_between
-from .models import ContactRollup
 from .rollups import month_of
 
 NEED_CACHE_SECONDS = 600
@@ -89,29 +88,26 @@ def equity_areas(municipality, *, centre_ids=None, area_id=None):
     ]
 
 
-def equity(municipality, filters=EVERYTHING, *, area_filter=None):
+def equity(municipality, filters=EVERYTHING, *, area_filter=None, by_area=None):
     """[{area, area_id, centre, residents, need, contacts, per_1000, first_contacts,
     first_per_1000}] per area; `filters.centers` limits both the areas (their catchments) and
-    the contacts counted."""
+    the contacts counted. `by_area`: kpis.contacts_by("area_id") under the same filters
+    without an area, when the caller has it already."""
     areas = equity_areas(
         municipality,
         centre_ids=filters.centers,
         area_id=area_filter if area_filter is not None else filters.area,
     )
-    counted = _rows(ContactRollup, Filters(**{**filters.__dict__, "area": None}), group="area_id")
+    if by_area is None:
+        by_area = contacts_by("area_id", Filters(**{**filters.__dict__, "area": None}))
     # Every area's row, then the ones shown: a few hundred grouped rows at most.
-    by_area = {
-        row["area_id"]: row
-        for row in counted.values("area_id")
-        .annotate(n=Sum("contacts"), first=Sum("first_contacts"))
-        .order_by()
-    }
+    by_area = {row["value"]: row for row in by_area}
     need = need_index(municipality) if areas else {}
     result = []
     for area in areas:
         row = by_area.get(area["pk"], {})
         residents = area["population"] or 0
-        contacts, first = int(row.get("n") or 0), int(row.get("first") or 0)
+        contacts, first = int(row.get("contacts") or 0), int(row.get("first_contacts") or 0)
         result.append(
             {
                 "area_id": area["pk"],
