@@ -19,7 +19,8 @@ middleware stack (the test client; server time, no network), each page --request
 --warmup requests:
 
   bare       a bare Django view (HttpResponse), signed in and anonymous: the baseline
-  dashboard  workspace:insights          the municipality dashboard, as an analyst
+  dashboard  workspace:insights          the municipality dashboard, as an analyst (of the
+                                         step's own municipality: ?municipality=)
   centre     workspace:insights-centre   centre 1's dashboard, as its centre manager
   stats      public:statistics (sv)      the open statistics page, anonymous
 
@@ -189,10 +190,15 @@ def personas(code):
 
 
 def measure_pages(code, args):
+    from nara.core.models import Municipality
+
     analyst, manager, _worker, anonymous, centre = personas(code)
     get = {"secure": True}
+    dashboard = url_or_none(PAGES["dashboard"])
+    if dashboard:  # the analyst sees both municipalities: this step's, by name
+        dashboard += f"?municipality={Municipality.objects.get(code=code).pk}"
     urls = {
-        "dashboard": (analyst, url_or_none(PAGES["dashboard"])),
+        "dashboard": (analyst, dashboard),
         "centre": (manager, url_or_none(PAGES["centre"], [centre.pk])),
         "stats": (anonymous, url_or_none(PAGES["stats"], language="sv")),
     }
