@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 INDICATOR_LABELS = {
-    "income": _("Median income (thousand SEK)"),
+    "income": _("Income (thousand SEK)"),  # mean or median: as the source says
     "income_support": _("Share with income support (%)"),
     "neet": _("Young people neither working nor studying (%)"),
     "child_poverty": _("Child poverty (%)"),

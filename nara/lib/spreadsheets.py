@@ -2,7 +2,8 @@
 
 Accepted: UTF-8 (with or without BOM) and Windows-1252 (Excel's "CSV" in Sweden), comma,
 semicolon or tab between columns, and numbers with a decimal comma or point and spaces between
-thousands ("1 234,5"). Anything else is refused with a message that names the problem.
+thousands ("1 234,5"). Title lines above the header followed by a blank line (SCB's "with
+heading" CSV) are skipped. Anything else is refused with a message that names the problem.
 """
 
 import csv
@@ -26,7 +27,7 @@ class SpreadsheetError(ValueError):
 @dataclass
 class Table:
     columns: list  # header names, stripped, as written
-    rows: list  # (line number, {column: text}) with the header on line 1
+    rows: list  # (line number in the file, {column: text})
     encoding: str
     delimiter: str
 
@@ -68,16 +69,21 @@ def read_table(content, *, required=(), header=True):
     text, encoding = decode(content)
     if not text.strip():
         raise SpreadsheetError(str(_("The file is empty.")))
-    first_line = text.lstrip().splitlines()[0]
-    delimiter = sniff_delimiter(first_line)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    lines = text.split("\n")  # as the csv reader below reads them
+    start = header_line(lines, required) if header else _first_filled(lines, 0)
+    delimiter = sniff_delimiter(lines[start])
+    reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delimiter)
     try:
-        lines = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
+        lines = [
+            (start + reader.line_num, row) for row in reader if any(cell.strip() for cell in row)
+        ]
     except csv.Error as exc:
         raise SpreadsheetError(
             str(_("Line %(line)d cannot be read: %(problem)s."))
-            % {"line": reader.line_num, "problem": exc}
+            % {"line": start + reader.line_num, "problem": exc}
         ) from None
+    if not lines:
+        raise SpreadsheetError(str(_("The file is empty.")))
     if header:
         columns = [c.strip() for c in lines[0][1]]
         body = lines[1:]
@@ -101,6 +107,61 @@ def read_table(content, *, required=(), header=True):
         padded = [*cells, *[""] * (len(columns) - len(cells))][: len(columns)]
         rows.append((line_no, {c: v.strip() for c, v in zip(columns, padded, strict=True)}))
     return Table(columns, rows, encoding, delimiter)
+
+
+# How far down a header may follow title lines (SCB writes one title line and a blank line).
+TITLE_LINES = 5
+
+
+def header_line(lines, required=()):
+    """The index of the header among ``lines``: the first line with something in it, or the
+    line after title lines and a blank line (SCB's "with heading" CSV: a title in one cell, a
+    blank line, then the header). Title lines without a blank line after them are refused,
+    naming the line the header seems to be on."""
+    first = _first_filled(lines, 0)
+    cells = _filled_cells(lines[first])
+    if len(cells) != 1 or cells[0].lower() in {r.lower() for r in required}:
+        return first
+    index, blank_before = first + 1, False
+    while index < min(len(lines), first + TITLE_LINES + 1):
+        cells = _filled_cells(lines[index])
+        if len(cells) >= 2:
+            if _is_number(cells[0]):
+                return first  # a data row (decimal commas?), not a header: left to the reader
+            if blank_before:
+                return index
+            raise SpreadsheetError(
+                str(
+                    _(
+                        "The header seems to be on line %(line)d: remove the title lines above "
+                        "it (or leave a blank line between them and the header)."
+                    )
+                )
+                % {"line": index + 1}
+            )
+        blank_before = not cells
+        index += 1
+    return first
+
+
+def _first_filled(lines, start):
+    return next((i for i in range(start, len(lines)) if _filled_cells(lines[i])), start)
+
+
+def _filled_cells(line):
+    """The non-empty cells of one line, read with the separator it uses most."""
+    try:
+        row = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
+    except csv.Error:
+        return [line]
+    return [cell.strip() for cell in row if cell.strip()]
+
+
+def _is_number(text):
+    try:
+        return parse_number(text) is not None
+    except ValueError:
+        return False
 
 
 def sniff_delimiter(first_line):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from nara.core import audit, content_version
 from nara.core.models import Area, CatchmentMembership, Center
@@ -350,10 +351,35 @@ def already_applied(scenario, layer):
     )
     if earlier is None:
         return None
-    return _(
-        "This scenario was already applied on %(date)s; applying it again would create its "
-        "new centres a second time. Nothing was changed."
-    ) % {"date": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M")}
+    date = timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M")
+    if layer == CatchmentMembership.Layer.BASES:
+        message = _(
+            "This scenario was already applied as bases on %(date)s; applying it again would "
+            "create its new bases a second time. Nothing was changed."
+        )
+    else:
+        message = _(
+            "This scenario was already applied as centres on %(date)s; applying it again would "
+            "create its new centres a second time. Nothing was changed."
+        )
+    return message % {"date": date}
+
+
+def new_centres_text(kind, count):
+    """'1 new base (not published yet)' / '3 new centres (not published yet)'."""
+    if kind == Center.Kind.BASE:
+        text = ngettext(
+            "%(count)d new base (not published yet)",
+            "%(count)d new bases (not published yet)",
+            count,
+        )
+    else:
+        text = ngettext(
+            "%(count)d new centre (not published yet)",
+            "%(count)d new centres (not published yet)",
+            count,
+        )
+    return text % {"count": count}
 
 
 def do_apply_scenario(*, actor, scenario, kind, client_address=None):

@@ -82,7 +82,7 @@ def preview(scenario, kind) -> Preview:
         )
     }
     moves, unchanged = [], 0
-    for code in sorted(assignment, key=lambda c: areas[c].name):
+    for code in sorted(assignment, key=lambda c: (areas[c].name, c)):
         target = targets[assignment[code]]
         before = current.get(code)
         if before is not None and target.centre is not None and before.pk == target.centre.pk:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from nara.core.models import Area, Center
@@ -27,6 +28,7 @@ from .actions import (
     do_rerun_scenario,
     is_stale,
     may_rerun,
+    new_centres_text,
     not_done_message,
     scenario_of_submission,
     stale_seconds,
@@ -355,14 +357,15 @@ def scenario_apply(request, pk):
                 context["error"] = exc.message
                 return render(request, "planning/scenario_apply.html", context, status=409)
             return _state_page(request, scenario, status=409, conflict=exc.message)
-        messages.success(
-            request,
-            _(
-                "The scenario is applied: %(count)d new centres (not published yet), %(moved)d "
-                "areas moved. The earlier catchments are kept as history."
-            )
-            % {"count": len(plan.new_targets), "moved": len(plan.moves)},
-        )
+        moved = len(plan.moves)
+        text = _("The scenario is applied: %(new)s; %(moved)s.") % {
+            "new": new_centres_text(kind, len(plan.new_targets)),
+            "moved": ngettext("%(count)d area moved", "%(count)d areas moved", moved)
+            % {"count": moved},
+        }
+        if snapshot.memberships:  # nothing to keep when the layer had no catchments
+            text += " " + _("The earlier catchments are kept as history.")
+        messages.success(request, text)
         return redirect("workspace:planning-scenario", scenario.pk)
     context["plan"] = plan
     return render(request, "planning/scenario_apply.html", context)

@@ -171,3 +171,28 @@ def test_bad_postcode_files_change_nothing(tmp_path, rows, message):
     with pytest.raises(CommandError, match=message):
         call_command("import_postcodes", str(csv_path), "--municipality", "0999")
     assert not Area.objects.get(code="A1").postcodes.exists()
+
+
+def test_reimport_without_names_keeps_the_names_given_since(tmp_path):
+    """Names come later from import_pxweb (--names or the table's labels); importing the
+    polygons again without --name must not put the codes back."""
+    first = [
+        feature("0999C0010", square(16.0, 58.5), pop=100),
+        feature("0999C0020", square(16.1, 58.5), pop=200),
+    ]
+    areas = write(tmp_path, collection(*first))
+    run_import(areas, "--code", "deso", "--population", "pop")
+    table = tmp_path / "neet.csv"
+    table.write_text('region,2024\n"0999C0010 Navestad",5\n"0999C0020 Hageby",6\n')
+    call_command("import_pxweb", str(table), "--municipality", "0999", "--indicator", "neet")
+    assert Area.objects.get(code="0999C0010").name == "Navestad"
+
+    again = [*first, feature("0999C0030", square(16.2, 58.5), pop=300)]
+    run_import(write(tmp_path, collection(*again)), "--code", "deso", "--population", "pop")
+    names = dict(Area.objects.values_list("code", "name"))
+    assert names == {"0999C0010": "Navestad", "0999C0020": "Hageby", "0999C0030": "0999C0030"}
+
+    # With a name field the file's names win, as before.
+    named = [feature("0999C0010", square(16.0, 58.5), pop=100, namn="Navestad norra")]
+    run_import(write(tmp_path, collection(*named)), "--code", "deso", "--name", "namn")
+    assert Area.objects.get(code="0999C0010").name == "Navestad norra"

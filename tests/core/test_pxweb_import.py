@@ -240,3 +240,21 @@ def test_population_from_an_scb_csv_with_labels_and_men_plus_women(tmp_path):
     )
     assert area.population_0_17 == round(10 + 20 + 30 + 11 + 21 + 31 + (40 + 41) * 3 / 5)
     assert "39 areas are not in the table and keep their figures" in output
+
+
+def test_the_summary_counts_in_words_one_area_one_region(tmp_path):
+    norrkoping_with_regsos()
+    table = tmp_path / "neet.csv"
+    table.write_text('region,2024\n"0581R001_RegSO2025 Östra Eneby",4\n"0581 Norrköping",5\n')
+    output = pxweb(table, "--indicator", "neet", "--dry-run")
+    assert (
+        "regso 2024: 1 area would be changed, 0 would be built, 2 would be renamed; 1 finer "
+        "area would be given its parent's value; 1 region of another municipality or a total "
+        "skipped." in output
+    )  # the RegSO and its one DeSO are named
+    output = pxweb(table, "--indicator", "neet")
+    assert (
+        "regso 2024: 1 area changed, 0 built, 2 renamed; 1 finer area given its parent's "
+        "value; 1 region of another municipality or a total skipped." in output
+    )
+    assert "1 regions" not in output and "1 areas" not in output

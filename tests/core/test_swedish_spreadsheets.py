@@ -175,3 +175,65 @@ def test_missing_travel_time_names_the_pair(municipality):
     )
     with pytest.raises(services.PlanInputError, match="0999R002"):
         services.distance_matrix(areas, candidates, text)
+
+
+def scb_with_heading(rows, delimiter, encoding, *, title_rows=1, blank_line=True, excel=False):
+    """SCB's "with heading" CSV: a quoted title line, a blank line, then the header; every cell
+    quoted. ``excel``: as Excel saves it again (no quotes, title and blank padded with
+    separators)."""
+    width = len(rows[0])
+    if excel:
+        title = ["Ekonomiskt bistånd efter region och år" + delimiter * (width - 1)] * title_rows
+        blank = [delimiter * (width - 1)]
+        body = [delimiter.join(f'"{c}"' if delimiter in c else c for c in r) for r in rows]
+    else:
+        title = ['"Ekonomiskt bistånd efter region och år"'] * title_rows
+        blank = [""]
+        body = [delimiter.join(f'"{c}"' for c in r) for r in rows]
+    lines = title + (blank if blank_line else []) + body
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+
+
+SCB_ROWS = [
+    ["region", "2023", "2024"],
+    ["0999R001_RegSO2025 Östra Åby", "11,0", "12,5"],
+    ["0999R002_RegSO2025 Söder", "1 200,0", "1 234,5"],
+]
+
+
+@pytest.mark.parametrize("excel", [False, True], ids=["scb", "excel"])
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("delimiter", DELIMITERS)
+def test_scb_table_saved_with_its_heading(municipality, tmp_path, encoding, delimiter, excel):
+    path = tmp_path / "table.csv"
+    path.write_bytes(scb_with_heading(SCB_ROWS, delimiter, encoding, excel=excel))
+    run("import_pxweb", path, "--indicator", "income_support")
+    values = dict(AreaIndicator.objects.values_list("area__code", "value"))
+    assert values == {"0999R001": 12.5, "0999R002": 1234.5}
+    assert Area.objects.get(code="0999R001").name == "Östra Åby"
+
+
+def test_lines_are_numbered_as_in_the_file_after_a_heading(municipality, tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_bytes(scb_with_heading([["code", "name"], ["0999R001", ""]], ";", "cp1252"))
+    table = tmp_path / "table.csv"
+    table.write_bytes(scb_with_heading(SCB_ROWS, ";", "cp1252"))
+    with pytest.raises(CommandError, match="line 4: area 0999R001 has no name"):
+        run("import_pxweb", table, "--indicator", "income_support", "--names", path)
+    assert not AreaIndicator.objects.exists()
+
+
+@pytest.mark.parametrize("delimiter", DELIMITERS)
+def test_a_heading_without_a_blank_line_is_refused_naming_the_header_line(
+    municipality, tmp_path, delimiter
+):
+    path = tmp_path / "table.csv"
+    content = scb_with_heading(SCB_ROWS, delimiter, "cp1252", title_rows=2, blank_line=False)
+    path.write_bytes(content)
+    with pytest.raises(
+        CommandError,
+        match="The header seems to be on line 3: remove the title lines above it",
+    ):
+        run("import_pxweb", path, "--indicator", "income_support")
+    assert not AreaIndicator.objects.exists()
+    assert Area.objects.get(code="0999R001").name == "0999R001"

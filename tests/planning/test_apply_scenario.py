@@ -4,10 +4,10 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from nara.core.models import AuditEvent, CatchmentMembership, Center
+from nara.core.models import Area, AuditEvent, CatchmentMembership, Center
 from nara.planning.models import CatchmentSnapshot, Scenario
 from tests.workspace.conftest import signed_in, user
 
@@ -91,11 +91,13 @@ def test_pressing_apply_twice_does_not_create_the_centres_twice(demo):
     scenario = saved_scenario(demo)
     analyst = english("ahmed")
     url = f"/staff/planning/scenarios/{scenario.pk}/apply/"
-    assert analyst.post(url, {"kind": "centre"}).status_code == 302
+    first = analyst.post(url, {"kind": "centre"}, follow=True).content.decode()
+    assert "The scenario is applied: 3 new centres (not published yet);" in first
+    assert "The earlier catchments are kept as history." in first  # the demo's catchments
     centres, after_first = Center.objects.count(), layer(demo)
     again = analyst.post(url, {"kind": "centre"})
     assert again.status_code == 409
-    assert "already applied" in again.content.decode()
+    assert "already applied as centres" in again.content.decode()
     assert Center.objects.count() == centres and layer(demo) == after_first
     assert AuditEvent.objects.filter(action="scenario.apply").count() == 1
     assert CatchmentSnapshot.objects.count() == 1
@@ -123,10 +125,38 @@ def test_apply_scenario_command_dry_run_then_apply(demo):
     assert not Center.objects.filter(kind="base", name__in=_names(scenario)).exists()
     out = io.StringIO()
     call_command("apply_scenario", str(scenario.pk), "--kind", "base", stdout=out)
-    assert "Applied. 3 new centres (unpublished)" in out.getvalue()
+    assert "Applied: 3 new bases (not published yet)." in out.getvalue()
     bases = Center.objects.filter(kind="base", name__in=_names(scenario))
     assert bases.count() == 3 and not bases.filter(is_published=True).exists()
     assert CatchmentSnapshot.objects.get().layer == "bases"
+
+
+def test_apply_scenario_command_output_sorted_named_and_honest_about_history(demo):
+    scenario = saved_scenario(demo)
+    CatchmentMembership.objects.filter(layer="bases", area__municipality=demo).delete()
+    out = io.StringIO()
+    call_command("apply_scenario", str(scenario.pk), "--kind", "base", "--dry-run", stdout=out)
+    # Every area moves (all sites are new), listed by name with its code, in name order.
+    names = dict(Area.objects.filter(municipality=demo).values_list("code", "name"))
+    order = sorted(scenario.results["assignment"], key=lambda code: (names[code], code))
+    moves = [line.strip() for line in out.getvalue().splitlines() if line.startswith("  ")]
+    assert [m.split(": ")[0] for m in moves] == [f"{names[c]} ({c})" for c in order]
+
+    # The bases had no catchments: nothing is said about history.
+    out = io.StringIO()
+    call_command("apply_scenario", str(scenario.pk), "--kind", "base", stdout=out)
+    assert "Applied: 3 new bases (not published yet)." in out.getvalue()
+    assert "history" not in out.getvalue()
+    with pytest.raises(CommandError, match="already applied as bases on"):
+        call_command("apply_scenario", str(scenario.pk), "--kind", "base", stdout=io.StringIO())
+
+    # The centres had catchments: they are kept as history.
+    out = io.StringIO()
+    call_command("apply_scenario", str(scenario.pk), "--kind", "centre", stdout=out)
+    history = CatchmentSnapshot.objects.get(layer="centres")
+    assert f"The earlier catchments are kept as history {history.pk}." in out.getvalue()
+    with pytest.raises(CommandError, match="already applied as centres on"):
+        call_command("apply_scenario", str(scenario.pk), "--kind", "centre", stdout=io.StringIO())
 
 
 def _names(scenario):

@@ -80,6 +80,16 @@ def test_need_page_shows_a_choropleth_with_legend_and_the_formula(analyst):
     )
 
 
+def test_income_is_not_called_a_median(analyst):
+    """Imports give mean or median income (FAVE's Norrköping file: the mean disposable income
+    in kSEK); the label claims neither."""
+    html = analyst.get(NEED).content.decode()
+    assert "Income (thousand SEK)" in html and "Median" not in html
+    analyst.cookies["nara_language"] = "sv"
+    html = analyst.get(NEED).content.decode()
+    assert "Inkomst (tusen kr)" in html and "Median" not in html
+
+
 def test_weights_change_the_index_and_contributions_are_shown(analyst, demo):
     response = analyst.get(NEED, weights(income=0, neet=0, income_support=0, police_vulnerable=0))
     assert response.status_code == 200

@@ -1,10 +1,12 @@
 """Enrolment links, the second factor's key, password change and reset; roles of oneself and
 casework roles for administrators."""
 
+import io
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -206,3 +208,35 @@ def test_the_account_holder_is_told_when_their_roles_change(
         as_admin.post(f"/staff/users/{sara.pk}/", {"social_worker": [centres[1].pk]})
     sent = [p.read_text() for p in tmp_path.rglob("*") if p.is_file()]
     assert any("roller" in text for text in sent)
+
+
+def test_create_admin_refuses_clearly_without_a_password_and_creates_nothing(monkeypatch, tmp_path):
+    def no_terminal(prompt="Password: ", stream=None):
+        raise EOFError  # what getpass does with no terminal and nothing on standard input
+
+    monkeypatch.setattr("getpass.getpass", no_terminal)
+    users, events = get_user_model().objects.count(), AuditEvent.objects.count()
+    with pytest.raises(CommandError, match="no terminal to ask for the password.*--password-file"):
+        call_command("create_admin", "alice")
+    with pytest.raises(CommandError, match="Cannot read the password file .*nonexistent"):
+        call_command("create_admin", "alice", "--password-file", str(tmp_path / "nonexistent"))
+    with pytest.raises(CommandError, match="Cannot read the password file"):
+        call_command("create_admin", "alice", "--password-file", str(tmp_path))  # a folder
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("lösenord för åäö 42\n".encode("cp1252"))
+    with pytest.raises(CommandError, match="latin1.txt is not UTF-8 text"):
+        call_command("create_admin", "alice", "--password-file", str(latin1))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    with pytest.raises(CommandError, match="The password file .*empty.txt is empty"):
+        call_command("create_admin", "alice", "--password-file", str(empty))
+    assert get_user_model().objects.count() == users
+    assert AuditEvent.objects.count() == events
+
+    good = tmp_path / "password.txt"
+    good.write_text(PASSWORD + "\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("create_admin", "alice", "--password-file", str(good), stdout=out)
+    assert "Administrator alice created" in out.getvalue()
+    alice = get_user_model().objects.get(username="alice")
+    assert alice.check_password(PASSWORD)

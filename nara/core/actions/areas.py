@@ -87,7 +87,7 @@ def _parse_feature(index, feature, mapping, crs):
         children = round(population * share)
     return {
         "code": str(code).strip(),
-        "name": str(name).strip() if name else str(code).strip(),
+        "name": str(name).strip() if name else None,  # None: keep the area's name
         "parent_code": str(props.get(mapping.parent_code) or "") if mapping.parent_code else "",
         "population": population,
         "population_0_17": children,
@@ -120,25 +120,14 @@ def _number(label, props, prop, integer=False):
 
 
 def _save_area(municipality, mapping, row):
-    geom = row["geometry"]
-    (min_lon, min_lat, max_lon, max_lat), (c_lon, c_lat) = geom.bbox, geom.centroid
+    # Without a name field an area keeps the name it has (given since, e.g. by import_pxweb
+    # --names); a new area is named by its code.
+    named = {"name": row["name"]} if row["name"] else {}
     area, created = Area.objects.update_or_create(
         municipality=municipality,
         code=row["code"],
-        defaults={
-            "name": row["name"],
-            "kind": mapping.kind,
-            "parent_code": row["parent_code"],
-            "geometry": geom.geojson,
-            "min_lon": min_lon,
-            "min_lat": min_lat,
-            "max_lon": max_lon,
-            "max_lat": max_lat,
-            "centroid_lon": c_lon,
-            "centroid_lat": c_lat,
-            "population": row["population"],
-            "population_0_17": row["population_0_17"],
-        },
+        create_defaults={"name": row["name"] or row["code"]} | _area_fields(mapping, row),
+        defaults=named | _area_fields(mapping, row),
     )
     for name, value in row["indicators"].items():
         AreaIndicator.objects.update_or_create(
@@ -151,6 +140,24 @@ def _save_area(municipality, mapping, row):
             },
         )
     return created
+
+
+def _area_fields(mapping, row):
+    geom = row["geometry"]
+    (min_lon, min_lat, max_lon, max_lat), (c_lon, c_lat) = geom.bbox, geom.centroid
+    return {
+        "kind": mapping.kind,
+        "parent_code": row["parent_code"],
+        "geometry": geom.geojson,
+        "min_lon": min_lon,
+        "min_lat": min_lat,
+        "max_lon": max_lon,
+        "max_lat": max_lat,
+        "centroid_lon": c_lon,
+        "centroid_lat": c_lat,
+        "population": row["population"],
+        "population_0_17": row["population_0_17"],
+    }
 
 
 POSTCODE_RE = re.compile(r"^\d{3} ?\d{2}$")

@@ -6,7 +6,7 @@ Formula. For indicator k with values x_ik over the n areas:
 
 where mean_k and sd_k (population standard deviation, ddof = 0) are taken over the areas that
 have a value, and s_k = +1 when a higher value means more need (e.g. share of households with
-income support) or -1 when it means less need (e.g. median income). The index is the weighted
+income support) or -1 when it means less need (e.g. income). The index is the weighted
 mean of the standardised indicators,
 
     need_i = sum_k a_k * z_ik / sum_k a_k,

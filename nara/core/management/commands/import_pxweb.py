@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
+from django.utils.translation import ngettext
 
 from nara.core.actions.areas import ImportFailed
 from nara.core.actions.pxweb import PxWebOptions, do_import_pxweb
@@ -95,23 +96,55 @@ class Command(BaseCommand):
             write(f"  {code}: name {old!r} → {new!r}")
         for warning in plan.warnings:
             self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"{plan.kind} {plan.year}: {len(plan.changes)} areas {prefix}changed, "
-                f"{len(plan.created)} {prefix}built, {len(plan.renamed)} {prefix}renamed"
-                + (
-                    f"; {plan.inherited} finer areas {prefix}given their parent's value"
-                    if plan.inherited
-                    else ""
-                )
-                + (
-                    f"; {plan.ignored_regions} regions of other municipalities or totals skipped"
-                    if plan.ignored_regions
-                    else ""
-                )
-                + "."
+        self.stdout.write(self.style.SUCCESS(summary(plan, dry_run)))
+
+
+def summary(plan, dry_run):
+    """'regso 2024: 1 area changed, 0 built, 2 renamed; …' in the active language."""
+    counts = [
+        (len(plan.changes), "changed"),
+        (len(plan.created), "built"),
+        (len(plan.renamed), "renamed"),
+    ]
+    parts = [_COUNTED[(what, dry_run)](n) % {"count": n} for n, what in counts]
+    extra = []
+    if plan.inherited:
+        extra.append(_COUNTED[("inherited", dry_run)](plan.inherited) % {"count": plan.inherited})
+    if plan.ignored_regions:
+        extra.append(
+            ngettext(
+                "%(count)d region of another municipality or a total skipped",
+                "%(count)d regions of other municipalities or totals skipped",
+                plan.ignored_regions,
             )
+            % {"count": plan.ignored_regions}
         )
+    return f"{plan.kind} {plan.year}: " + "; ".join([", ".join(parts), *extra]) + "."
+
+
+# (what, dry run) → the count in words; every form whole, for the translations.
+_COUNTED = {
+    ("changed", False): lambda n: ngettext("%(count)d area changed", "%(count)d areas changed", n),
+    ("changed", True): lambda n: ngettext(
+        "%(count)d area would be changed", "%(count)d areas would be changed", n
+    ),
+    ("built", False): lambda n: ngettext("%(count)d built", "%(count)d built", n),
+    ("built", True): lambda n: ngettext("%(count)d would be built", "%(count)d would be built", n),
+    ("renamed", False): lambda n: ngettext("%(count)d renamed", "%(count)d renamed", n),
+    ("renamed", True): lambda n: ngettext(
+        "%(count)d would be renamed", "%(count)d would be renamed", n
+    ),
+    ("inherited", False): lambda n: ngettext(
+        "%(count)d finer area given its parent's value",
+        "%(count)d finer areas given their parent's value",
+        n,
+    ),
+    ("inherited", True): lambda n: ngettext(
+        "%(count)d finer area would be given its parent's value",
+        "%(count)d finer areas would be given their parent's value",
+        n,
+    ),
+}
 
 
 def _read(path):
