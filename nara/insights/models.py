@@ -173,6 +173,15 @@ class ContactSlice(ContactCounts):
 
     class Meta:
         constraints = _unique("contactslice", list(SLICE_KEY))
+        # A breakdown reads one dimension over a period's months from this index alone (the
+        # unique key, value before month, would visit every month of every value).
+        indexes = [
+            models.Index(
+                fields=["dimension", "month"],
+                include=["value", "center_id", "contacts", "first_contacts", "known_no"],
+                name="contactslice_by_month",
+            )
+        ]
 
 
 class OfferSlice(OfferCounts):
