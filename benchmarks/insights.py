@@ -560,7 +560,8 @@ def main():
     args = parser.parse_args()
     args.keep = args.keep or args.reuse
     if args.measure_pages:  # the child process of pages_in_a_fresh_process
-        setup_django(database_urls(args.pg_name)[0], module="bench_insights_urls")
+        # The parent's setup_django put the benchmark database in DATABASE_URL.
+        setup_django(os.environ["DATABASE_URL"], module="bench_insights_urls")
         print(json.dumps(measure_pages(args.measure_pages, args)), flush=True)
         return
 
