@@ -14,7 +14,7 @@ migrates it and fills it with nara/core/generator.py (manage.py generate_activit
 
 After each step: the generation's time, rate and peak memory; the generator's own rollup build
 for its centres and then `manage.py rebuild_rollups` over the whole database, timed;
-VACUUM (ANALYZE); the rollup tables' sizes. Then, in this process through Django's full
+VACUUM (ANALYZE) and CHECKPOINT; the rollup tables' sizes. Then, through Django's full
 middleware stack (the test client; server time, no network), each page --requests times after
 --warmup requests:
 
@@ -145,6 +145,9 @@ def generate_and_roll_up(scale, code, seed):
         # As autovacuum leaves a table some minutes after a bulk load: statistics, and the
         # visibility map the insights' index-only scans need.
         cursor.execute("VACUUM (ANALYZE)")
+        # As the checkpointer leaves it within checkpoint_timeout: the load's dirty pages
+        # written out, not competing with the pages being measured.
+        cursor.execute("CHECKPOINT")
     sizes = rollup_sizes()
     log(f"  manage.py rebuild_rollups (whole database): {rebuild_s} s; rollup rows: {sizes}")
     return {
