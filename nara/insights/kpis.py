@@ -329,11 +329,7 @@ def _reach_adds_up(filters):
 
 
 def _reach_from_first_appearances(filters):
-    rows = ReachRollup.objects.using(reporting_alias()).filter(
-        month__gte=filters.first_month, month__lt=filters.stop_month
-    )
-    if filters.centers is not None:
-        rows = rows.filter(center_id__in=list(filters.centers))
+    rows = _period_and_centres(ReachRollup.objects.using(reporting_alias()), filters)
     sums = dict(rows.order_by().values("kind").annotate(n=Sum("subjects")).values_list("kind", "n"))
     return {kind: sums.get(kind) or 0 for kind in REACH_KINDS} | {"complete": True}
 

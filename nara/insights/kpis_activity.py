@@ -24,7 +24,7 @@ from django.db.models import (
 )
 
 from .db import reporting_alias
-from .kpis import CUTS, Filters, _with_topic, rate
+from .kpis import CUTS, Filters, _period_and_centres, _with_topic, rate
 from .models import KEY_AREA_NOT_STATED, KEY_AREA_OUTSIDE, QUICK_DAYS, FirstStepsRollup
 from .rollups import first_complete_month
 
@@ -220,13 +220,7 @@ def _first_steps_rolled_up(filters):
     kept_from = first_complete_month(FirstStepsRollup)
     if kept_from is not None and (filters.first_month is None or filters.first_month < kept_from):
         return None
-    rows = FirstStepsRollup.objects.using(reporting_alias())
-    if filters.first_month:
-        rows = rows.filter(month__gte=filters.first_month)
-    if filters.stop_month:
-        rows = rows.filter(month__lt=filters.stop_month)
-    if filters.centers is not None:
-        rows = rows.filter(center_id__in=list(filters.centers))
+    rows = _period_and_centres(FirstStepsRollup.objects.using(reporting_alias()), filters)
     totals = rows.aggregate(**{m: Sum(m) for m in FirstStepsRollup.MEASURES})
     return {m: totals[m] or 0 for m in FirstStepsRollup.MEASURES} | {
         "offer_days": totals["offer_days"] if totals["offered"] else None,

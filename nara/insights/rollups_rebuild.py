@@ -268,29 +268,36 @@ def _year_sql(column):
     return f"strftime('%Y', {column})"
 
 
+def _insert_select(model, select, params):
+    """INSERT INTO the model's table (KEY, MEASURES) the rows of `select`; the rows written."""
+    q = connection.ops.quote_name
+    columns = ", ".join(q(c) for c in model.KEY + model.MEASURES)
+    sql = f"INSERT INTO {q(model._meta.db_table)} ({columns}) {select}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
+
+
+def _and(where, condition):
+    return f"{where} AND {condition}" if where else f" WHERE {condition}"
+
+
 def _build_reach(first, stop, centers):
     """Each subject's first contact of each year at each centre, counted by its month."""
     where, params = _where("c.occurred_on", "c.center_id", first, stop, centers)
-    q = connection.ops.quote_name
-    table = q(ReachRollup._meta.db_table)
-    columns = ", ".join(q(c) for c in ReachRollup.KEY + ReachRollup.MEASURES)
+    month = _month_sql("f.first")
     written = 0
     for kind, column in REACH_KINDS.items():
-        subject = f"c.{q(column)}"
-        condition = (
-            f"{where} AND {subject} IS NOT NULL" if where else f" WHERE {subject} IS NOT NULL"
-        )
-        month = _month_sql("f.first")
-        sql = (
-            f"INSERT INTO {table} ({columns}) "  # noqa: S608
-            f"SELECT {month}, f.center_id, '{kind}', COUNT(*) FROM ("
-            f"SELECT c.center_id, MIN(c.occurred_on) AS first FROM core_contact c{condition} "
+        subject = f"c.{connection.ops.quote_name(column)}"
+        written += _insert_select(
+            ReachRollup,
+            f"SELECT {month}, f.center_id, '{kind}', COUNT(*) FROM ("  # noqa: S608
+            f"SELECT c.center_id, MIN(c.occurred_on) AS first "
+            f"FROM core_contact c{_and(where, f'{subject} IS NOT NULL')} "
             f"GROUP BY {subject}, c.center_id, {_year_sql('c.occurred_on')}"
-            f") f GROUP BY {month}, f.center_id"
+            f") f GROUP BY {month}, f.center_id",
+            params,
         )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            written += max(cursor.rowcount, 0)
     return written
 
 
@@ -304,7 +311,6 @@ def _build_first_steps(first, stop, centers):
     """From the first offer and meeting stored on each first contact (followups.py)."""
     where, params = _where("c.occurred_on", "c.center_id", first, stop, centers)
     followed = "c.first_contact AND (c.person_id IS NOT NULL OR c.alias_id IS NOT NULL)"
-    where = f"{where} AND {followed}" if where else f" WHERE {followed}"
     measures = ["COUNT(*)"]
     for step in ("c.first_offer_on", "c.first_meeting_on"):
         days = _days_sql(step, "c.occurred_on")
@@ -313,17 +319,13 @@ def _build_first_steps(first, stop, centers):
             f"COALESCE(SUM({days}), 0)",
             _flag(f"{days} <= {QUICK_DAYS}"),
         ]
-    q = connection.ops.quote_name
-    columns = ", ".join(q(c) for c in FirstStepsRollup.KEY + FirstStepsRollup.MEASURES)
     month = _month_sql("c.occurred_on")
-    sql = (
-        f"INSERT INTO {q(FirstStepsRollup._meta.db_table)} ({columns}) "  # noqa: S608
-        f"SELECT {month}, c.center_id, {', '.join(measures)} FROM core_contact c{where} "
-        f"GROUP BY {month}, c.center_id"
+    return _insert_select(
+        FirstStepsRollup,
+        f"SELECT {month}, c.center_id, {', '.join(measures)} "  # noqa: S608
+        f"FROM core_contact c{_and(where, followed)} GROUP BY {month}, c.center_id",
+        params,
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
 
 
 def _build_offers(first, stop, centers):
